@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvlens: out-of-tree guest-side virtio drivers that measure virtualization
+# overhead.  `make help` lists the targets.
+
+PVLENS_VERSION := 0.1.0
+
+# Newest kernel that has both headers and a bootable image (the guest boots it).
+KVER ?= $(shell for d in $$(ls -1d /lib/modules/*/build 2>/dev/null | sort -V -r); do \
+	v=$$(basename $$(dirname $$d)); [ -e /boot/vmlinuz-$$v ] && { echo $$v; break; }; done)
+KDIR ?= /lib/modules/$(KVER)/build
+TOP := $(CURDIR)
+CACHE := $(TOP)/.cache
+LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+LINUX_SRC := $(CACHE)/src/linux-source-6.1
+KSFT_DIR := $(LINUX_SRC)/tools/testing/selftests
+CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
+
+HOSTCC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include
+
+export KVER KDIR TOP CACHE KSFT_DIR HOSTCC USER_CFLAGS
+
+# Files checkpatch and the selftests need, extracted once from Debian's
+# linux-source-6.1 into the build cache (never vendored).
+LINUX_SRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch \
+	'tools/testing/selftests/kselftest*.h'
+
+.PHONY: all modules tools selftests unit check demo bench lint sparse \
+	install clean deps linux-src help
+
+all: modules tools selftests
+
+help:
+	@echo 'make            build modules, the pvlens command and the selftests'
+	@echo 'make check      unit tests + every QEMU test (TESTS=config[,config] for a subset)'
+	@echo 'make demo       boot a guest, load the suite, run a workload, show the counters'
+	@echo 'make bench      pvlens drivers against the in-tree ones, interleaved'
+	@echo 'make unit       host unit tests only'
+	@echo 'make lint       checkpatch --strict on every source file'
+	@echo 'make sparse     build with sparse (C=2)'
+	@echo 'make install    modules_install to updates/pvlens and the pvlens command'
+	@echo 'make deps       install missing Debian packages (root)'
+	@echo 'KVER=/KDIR= pick the kernel; default $(KVER)'
+
+modules:
+	@test -d "$(KDIR)" || { echo "pvlens: no kernel build tree at '$(KDIR)' (make deps, or KDIR=)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 modules
+
+$(LINUX_SRC)/.stamp: $(LINUX_SRC_TAR)
+	@mkdir -p $(CACHE)/src
+	tar -C $(CACHE)/src -xJf $(LINUX_SRC_TAR) --wildcards \
+		$(addprefix linux-source-6.1/,$(LINUX_SRC_FILES))
+	@touch $@
+
+linux-src: $(LINUX_SRC)/.stamp
+
+tools:
+	$(MAKE) -C tools/pvlens
+
+selftests: linux-src
+	$(MAKE) -C selftests
+
+unit: linux-src
+	$(MAKE) -C unit run
+
+lint: linux-src
+	@files=$$(git ls-files '*.c' '*.h' | grep -v '^unit/fixtures/'); \
+	perl $(CHECKPATCH) --strict --no-tree --quiet --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $$files && \
+	echo "lint: checkpatch --strict clean ($$(echo $$files | wc -w) files)"
+
+deps:
+	qemu-test/deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	qemu-test/run --tests "$(TESTS)"
+
+demo: deps
+	$(MAKE) all
+	qemu-test/demo
+
+bench: deps
+	$(MAKE) all
+	qemu-test/bench $(BENCH_ARGS)
+
+install: modules tools
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates/pvlens modules_install
+	$(MAKE) -C tools/pvlens install
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(MAKE) -C tools/pvlens clean
+	-$(MAKE) -C selftests clean
+	-$(MAKE) -C unit clean
+	rm -rf qemu-test/out

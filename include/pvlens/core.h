@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvlens_core: the statistics core every pvlens driver uses, one instance per
+ * virtqueue.  See Documentation/pvlens.rst for what each number means.
+ *
+ * Rules for drivers:
+ *  - Per-CPU counters and histograms: every pvlens_*() below that does not say
+ *    otherwise may be called from any context, without locks.
+ *  - pvlens_inflight_add()/pvlens_inflight_sub()/pvlens_kick_prepare() touch
+ *    plain per-queue fields: call them under the lock that already serialises
+ *    the virtqueue (the one held around virtqueue_add_*()/get_buf()).
+ *  - Timestamps come from pvlens_now(): local_clock(), which never traps to the
+ *    hypervisor, and 0 while timing is switched off (then no latency is
+ *    recorded, counters still are).
+ */
+#ifndef _PVLENS_CORE_H
+#define _PVLENS_CORE_H
+
+#include <linux/jump_label.h>
+#include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/virtio.h>
+#include <pvlens/hist.h>
+
+#define PVLENS_MAX_CLASSES	8
+#define PVLENS_MAX_COUNTERS	16
+/* Kick batch buckets: 1, 2-3, 4-7, ..., >= 128 requests per kick. */
+#define PVLENS_BATCH_BUCKETS	8
+
+/* What a driver declares once (static const) about its statistics. */
+struct pvlens_desc {
+	/* Operation classes, e.g. "read", "write"; lower_snake_case. */
+	const char * const *classes;
+	unsigned int nr_classes;
+	/* Driver-specific event counters, e.g. "err_ioerr"; may be empty. */
+	const char * const *counters;
+	unsigned int nr_counters;
+};
+
+struct pvlens_class_stats {
+	u64 ops;
+	u64 bytes;
+	u64 errors;
+	struct pvlens_hist latency;
+};
+
+/* One CPU's share of one queue's numbers. */
+struct pvlens_cpu_stats {
+	u64 kicks;
+	u64 kicks_suppressed;
+	u64 kicked_ops;
+	u64 interrupts;
+	u64 spurious_interrupts;
+	u64 requeues;
+	u64 counters[PVLENS_MAX_COUNTERS];
+	u64 kick_batch[PVLENS_BATCH_BUCKETS];
+	struct pvlens_hist kick_cost;
+	struct pvlens_class_stats cls[PVLENS_MAX_CLASSES];
+};
+
+struct pvlens_dev;
+
+struct pvlens_queue {
+	struct pvlens_cpu_stats __percpu *pcpu;
+	/* Serialised by the driver's virtqueue lock; read locklessly. */
+	unsigned int inflight;
+	unsigned int max_inflight;
+	unsigned int unkicked;
+	unsigned int index;
+	struct pvlens_dev *dev;
+	char name[32];
+};
+
+DECLARE_STATIC_KEY_TRUE(pvlens_timing_key);
+
+/*
+ * Create the statistics of a device with @nr_queues queues named @queue_names
+ * (usually the virtqueue names, e.g. "req.0") and publish them in sysfs under
+ * @parent ("<parent>/pvlens/<queue>/...") and in debugfs
+ * ("pvlens/<dev_name(parent)>/<queue>/{stats,histogram}").
+ * Returns an ERR_PTR() on failure.
+ */
+struct pvlens_dev *pvlens_dev_create(struct device *parent,
+				     const struct pvlens_desc *desc,
+				     unsigned int nr_queues,
+				     const char * const *queue_names);
+/* Unpublishes (waiting for readers) and frees.  NULL and ERR_PTR are ignored. */
+void pvlens_dev_destroy(struct pvlens_dev *pd);
+struct pvlens_queue *pvlens_dev_queue(struct pvlens_dev *pd, unsigned int index);
+unsigned int pvlens_dev_nr_queues(const struct pvlens_dev *pd);
+/* Zeroes every counter and histogram of every queue (not inflight). */
+void pvlens_dev_reset(struct pvlens_dev *pd);
+
+/* Aggregated reads, for drivers that report through ethtool and for tests. */
+void pvlens_queue_class_read(struct pvlens_queue *q, unsigned int cls,
+			     struct pvlens_class_stats *out);
+u64 pvlens_queue_counter_read(struct pvlens_queue *q, unsigned int counter);
+
+static __always_inline u64 pvlens_now(void)
+{
+	if (static_branch_likely(&pvlens_timing_key))
+		return local_clock();
+	return 0;
+}
+
+/* Record one completed operation.  @start_ns is a pvlens_now() value (or 0). */
+void pvlens_op_done(struct pvlens_queue *q, unsigned int cls, u64 bytes,
+		    u64 start_ns, bool error);
+
+/*
+ * Like pvlens_op_done() for a completion whose latency was measured elsewhere
+ * (e.g. from a block layer timestamp): @latency_ns is recorded as given.
+ */
+void pvlens_op_done_latency(struct pvlens_queue *q, unsigned int cls, u64 bytes,
+			    u64 latency_ns, bool error);
+
+/* Caller holds the virtqueue lock. */
+static inline void pvlens_inflight_add(struct pvlens_queue *q, unsigned int n)
+{
+	unsigned int now = q->inflight + n;
+
+	WRITE_ONCE(q->inflight, now);
+	q->unkicked += n;
+	if (now > q->max_inflight)
+		WRITE_ONCE(q->max_inflight, now);
+}
+
+/* Caller holds the virtqueue lock. */
+static inline void pvlens_inflight_sub(struct pvlens_queue *q, unsigned int n)
+{
+	WRITE_ONCE(q->inflight, q->inflight >= n ? q->inflight - n : 0);
+}
+
+/*
+ * virtqueue_kick_prepare() that counts suppressed kicks.  Caller holds the
+ * virtqueue lock.  Returns the number of requests the coming notification
+ * carries (at least 1), or 0 when no notification is needed.
+ */
+static inline unsigned int pvlens_kick_prepare(struct pvlens_queue *q,
+					       struct virtqueue *vq)
+{
+	unsigned int batch = q->unkicked;
+
+	q->unkicked = 0;
+	if (!virtqueue_kick_prepare(vq)) {
+		this_cpu_inc(q->pcpu->kicks_suppressed);
+		return 0;
+	}
+	return batch ? batch : 1;
+}
+
+/*
+ * virtqueue_notify() timed and counted: the notification is a trap to the
+ * hypervisor, so its duration is the guest-visible cost of one VM exit.
+ * @batch is what pvlens_kick_prepare() returned.  May be called without the
+ * lock.  Returns virtqueue_notify()'s result.
+ */
+bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
+		   unsigned int batch);
+
+/* pvlens_kick_prepare() + pvlens_notify() in one, under the lock. */
+static inline bool pvlens_kick(struct pvlens_queue *q, struct virtqueue *vq)
+{
+	unsigned int batch = pvlens_kick_prepare(q, vq);
+
+	return batch ? pvlens_notify(q, vq, batch) : true;
+}
+
+/* A virtqueue callback ran; @spurious when it found nothing used. */
+static inline void pvlens_interrupt(struct pvlens_queue *q, bool spurious)
+{
+	this_cpu_inc(q->pcpu->interrupts);
+	if (spurious)
+		this_cpu_inc(q->pcpu->spurious_interrupts);
+}
+
+/* The ring was full (or mapping failed) and the request goes back. */
+static inline void pvlens_requeue(struct pvlens_queue *q)
+{
+	this_cpu_inc(q->pcpu->requeues);
+}
+
+/* Driver-specific counter @counter (index into desc->counters). */
+static inline void pvlens_count(struct pvlens_queue *q, unsigned int counter,
+				u64 n)
+{
+	this_cpu_add(q->pcpu->counters[counter], n);
+}
+
+#endif /* _PVLENS_CORE_H */
