@@ -46,10 +46,13 @@ help:
 
 modules:
 	@test -d "$(KDIR)" || { echo "pvlens: no kernel build tree at '$(KDIR)' (make deps, or KDIR=)" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) modules
+	@mkdir -p $(CACHE)
+	flock $(CACHE)/kbuild.lock $(MAKE) -C $(KDIR) M=$(TOP) modules
 
+# Kbuild in one tree is not safe to run twice at once: serialise.
 sparse:
-	$(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 modules
+	@mkdir -p $(CACHE)
+	flock $(CACHE)/kbuild.lock $(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 modules
 
 $(LINUX_SRC)/.stamp: $(LINUX_SRC_TAR)
 	@mkdir -p $(CACHE)/src

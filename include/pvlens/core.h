@@ -158,6 +158,13 @@ static inline unsigned int pvlens_kick_prepare(struct pvlens_queue *q,
 bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
 		   unsigned int batch);
 
+/*
+ * The accounting of pvlens_notify() for a notification timed by the caller
+ * (@cost_ns is recorded as given), and for tests.
+ */
+void pvlens_kick_account(struct pvlens_queue *q, unsigned int batch,
+			 u64 cost_ns);
+
 /* pvlens_kick_prepare() + pvlens_notify() in one, under the lock. */
 static inline bool pvlens_kick(struct pvlens_queue *q, struct virtqueue *vq)
 {

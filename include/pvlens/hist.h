@@ -14,8 +14,8 @@
 #else
 #include <stdbool.h>
 #include <stdint.h>
-typedef uint64_t u64;
-typedef uint32_t u32;
+typedef unsigned long long u64;
+typedef unsigned int u32;
 #ifndef U64_MAX
 #define U64_MAX UINT64_MAX
 #endif
