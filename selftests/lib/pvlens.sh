@@ -70,9 +70,10 @@ pvlens_qmp() {
 	pvlens_ctl "$1"
 }
 
-# pvlens_host time|events|qemu-cputime: host CLOCK_REALTIME ns, the QMP events
-# seen since the last call (JSON array), or the QEMU process's CPU time in ns
-# (user + system, from the host's /proc/<pid>/stat).
+# pvlens_host time|events|qemu-cputime|tap-stats ID|tap-exec ID CMD...: host
+# CLOCK_REALTIME ns, the QMP events seen since the last call (JSON array), the
+# QEMU process's CPU time in ns (user + system, host /proc/<pid>/stat), the
+# host side of a tap-netns device (ip -j -s link), or CMD run in its namespace.
 pvlens_host() {
 	pvlens_ctl "host $*"
 }
