@@ -15,27 +15,28 @@ static int unit_failed, unit_count;
 
 #define UNIT_EQ_U64(got, want, name) do {				\
 	unsigned long long __g = (got), __w = (want);			\
+	const char *__n = (name);					\
 	unit_count++;							\
 	if (__g == __w) {						\
-		printf("ok %d %s\n", unit_count, name);			\
+		printf("ok %d %s\n", unit_count, __n);			\
 	} else {							\
 		unit_failed++;						\
 		printf("not ok %d %s: got %llu, want %llu\n",		\
-		       unit_count, name, __g, __w);			\
+		       unit_count, __n, __g, __w);			\
 	}								\
 } while (0)
 
 #define UNIT_TRUE(cond, name) UNIT_EQ_U64(!!(cond), 1, name)
 
 #define UNIT_STR_EQ(got, want, name) do {				\
-	const char *__g = (got), *__w = (want);				\
+	const char *__g = (got), *__w = (want), *__n = (name);		\
 	unit_count++;							\
 	if (__g && __w && !strcmp(__g, __w)) {				\
-		printf("ok %d %s\n", unit_count, name);			\
+		printf("ok %d %s\n", unit_count, __n);			\
 	} else {							\
 		unit_failed++;						\
 		printf("not ok %d %s: got '%s', want '%s'\n",		\
-		       unit_count, name, __g ? __g : "(null)",		\
+		       unit_count, __n, __g ? __g : "(null)",		\
 		       __w ? __w : "(null)");				\
 	}								\
 } while (0)
