@@ -320,7 +320,7 @@ static void test_output_values(void)
 		"pvlens_kick_batch_sum{" VDA_Q0 "} 180\n",
 		/* eth0 has no debugfs histogram: +Inf only */
 		"pvlens_latency_seconds_bucket{" ETH_RX ",le=\"+Inf\"} 0\n",
-		/* steal_pct_* files hold ppm: 30000 ppm = 0.03 */
+		/* steal_ppm_* files hold ppm: 30000 ppm = 0.03 */
 		"pvlens_steal_ratio{cpu=\"0\",window=\"1s\"} 0.03\n",
 		"pvlens_steal_ratio{cpu=\"0\",window=\"60s\"} 1\n",
 		/* drift_tsc_ppb -350 */

@@ -322,7 +322,7 @@ static void exp_cpus(FILE *f, const struct pv_snap *s)
 		for (w = 0; w < ARRAY_SIZE(windows); w++) {
 			const struct pv_val *v;
 
-			snprintf(file, sizeof(file), "steal_pct_%s",
+			snprintf(file, sizeof(file), "steal_ppm_%s",
 				 windows[w]);
 			v = pv_cpuval(&s->cpus[i], file);
 			if (!v || !v->ok || v->neg)

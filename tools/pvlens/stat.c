@@ -113,7 +113,7 @@ static void stat_clock(const struct pv_ctx *ctx, const struct pv_snap *s)
 static void stat_cpus(const struct pv_ctx *ctx, const struct pv_snap *s)
 {
 	static const char * const pct[] = {
-		"steal_pct_1s", "steal_pct_10s", "steal_pct_60s",
+		"steal_ppm_1s", "steal_ppm_10s", "steal_ppm_60s",
 	};
 	unsigned int i, j;
 
