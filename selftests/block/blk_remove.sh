@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Surprise removal: QMP device_del while fio runs.  QEMU reports the device
+# deleted, the disk and its pvlens directory go away, fio ends with errors
+# instead of hanging, and the module unloads.  Must be a configuration's last
+# test: the device does not come back.
+. "$PVLENS_TOP/selftests/lib/pvlens.sh"
+. "$PVLENS_TOP/selftests/block/lib_blk.sh"
+ktap_plan 5
+
+disk=$(blk_disk_of d0)
+vdev=$(blk_vdev "$disk")
+pvlens_host events > /dev/null
+fio --name=rm --filename="/dev/$disk" --direct=1 --ioengine=libaio \
+	--iodepth=16 --rw=randrw --bs=4k --size=64M --time_based --runtime=30 \
+	> /tmp/blk_rm.out 2>&1 &
+fio_pid=$!
+sleep 2
+pvlens_qmp '{"execute": "device_del", "arguments": {"id": "d0"}}' > /dev/null
+if pvlens_wait_event DEVICE_DELETED 15; then
+	ktap_ok "blk_remove_qemu_device_deleted"
+else
+	ktap_fail "blk_remove_qemu_device_deleted"
+fi
+for _ in $(seq 100); do
+	[ -e "/sys/block/$disk" ] || break
+	sleep 0.1
+done
+ktap_check "blk_remove_disk_gone" [ ! -e "/sys/block/$disk" ]
+ktap_check "blk_remove_pvlens_dir_gone" [ ! -e "$vdev/pvlens" ]
+for _ in $(seq 150); do
+	kill -0 "$fio_pid" 2> /dev/null || break
+	sleep 0.1
+done
+if kill -0 "$fio_pid" 2> /dev/null; then
+	kill -9 "$fio_pid"
+	ktap_fail "blk_remove_fio_ends_without_hang"
+else
+	wait "$fio_pid"
+	echo "# fio exit status $? (errors expected)"
+	ktap_ok "blk_remove_fio_ends_without_hang"
+fi
+ktap_check "blk_remove_module_unloads" rmmod pvlens_blk
+ktap_exit

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers shared by the pvlens_blk selftests.  Source after lib/pvlens.sh.
+
+# blk_disks: the vdX names of disks driven by pvlens_blk, one per line.
+blk_disks() {
+	local d drv
+	for d in /sys/block/vd*; do
+		[ -e "$d" ] || continue
+		drv=$(basename "$(readlink -f "$d/device/driver")")
+		[ "$drv" = pvlens_blk ] && basename "$d"
+	done
+}
+
+# blk_disk_of ID: the vdX of the virtio-blk device with QEMU id ID (the
+# harness names them d0, d1...; the order of probing follows the PCI slots).
+blk_disk_of() {
+	local idx=${1#d}
+	blk_disks | sed -n "$((idx + 1))p"
+}
+
+# blk_vdev DISK: the virtioN directory of DISK.
+blk_vdev() {
+	readlink -f "/sys/block/$1/device"
+}
+
+# blk_sum DISK NAME: NAME summed over every queue of DISK's pvlens directory.
+blk_sum() {
+	local dir total=0 f
+	dir="$(blk_vdev "$1")/pvlens"
+	for f in "$dir"/*/"$2"; do
+		[ -e "$f" ] && total=$((total + $(cat "$f")))
+	done
+	echo "$total"
+}
+
+# blk_reset DISK: zero the pvlens counters of DISK.
+blk_reset() {
+	echo 1 > "$(blk_vdev "$1")/pvlens/reset"
+}
+
+# blk_stat DISK FIELD: field FIELD (1-based) of /sys/block/DISK/stat.
+blk_stat() {
+	awk -v f="$2" '{ print $f }' "/sys/block/$1/stat"
+}
+
+# blk_qmp_stat ID FIELD: a field of QMP query-blockstats for device ID.
+blk_qmp_stat() {
+	pvlens_qmp '{"execute": "query-blockstats"}' |
+		jq -r --arg id "$1" --arg f "$2" \
+		'.return[] | select(.qdev == $id or .qdev == ("/machine/peripheral/" + $id + "/virtio-backend")) | .stats[$f]'
+}
+
+# blk_dmesg_clean_since MARK: no pvlens_blk error lines after MARK in dmesg.
+blk_log_mark() {
+	echo "pvlens-test: $*" > /dev/kmsg
+}
+
+# blk_hist_bucket_of DISK CLASS PERMILLE: index of the latency bucket holding
+# rank ceil(count * p) of CLASS, merged over every queue (debugfs histogram).
+blk_hist_bucket_of() {
+	local dbg
+	dbg="/sys/kernel/debug/pvlens/$(basename "$(blk_vdev "$1")")"
+	cat "$dbg"/*/histogram | awk -v c="$2" -v p="$3" '
+		$1 == c { n[$2] += $4; lo[NR] = $2; if (!($2 in seen)) { seen[$2] = 1; order[k++] = $2 } total += $4 }
+		END {
+			rank = int((total * p + 999) / 1000); acc = 0
+			for (i = 0; i < k; i++) { acc += n[order[i]]; if (acc >= rank) { print i; exit } }
+			print -1
+		}'
+}
+
+# blk_bucket_of_ns NS: index of the pvlens latency bucket that holds NS.
+blk_bucket_of_ns() {
+	awk -v v="$1" 'BEGIN { b = 0; x = 1024; while (v >= x && b < 25) { b++; x *= 2 } print b }'
+}
+
+# blk_within_one_bucket A B: bucket indexes A and B differ by at most one.
+blk_within_one_bucket() {
+	local d=$(($1 - $2))
+	[ "$1" -ge 0 ] && [ "$2" -ge 0 ] && [ "${d#-}" -le 1 ]
+}
+
+# blk_hist_total DISK CLASS: samples in CLASS's latency histogram, all queues
+# (from debugfs, independent of the sysfs file names).
+blk_hist_total() {
+	local dbg
+	dbg="/sys/kernel/debug/pvlens/$(basename "$(blk_vdev "$1")")"
+	cat "$dbg"/*/histogram | awk -v c="$2" '$1 == c { t += $4 } END { print t + 0 }'
+}
