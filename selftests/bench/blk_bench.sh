@@ -51,7 +51,7 @@ fio_point() { # job device -> prints "iops bw_kib"
 		--ramp_time=1 --size=200M $args --output-format=json 2>/dev/null |
 		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]
 r=j["read"] if j["read"]["io_bytes"] else j["write"]
-print(f"{r[\"iops\"]:.1f} {r[\"bw\"]}")'
+print("%.1f %d" % (r["iops"], r["bw"]))'
 }
 
 ktap_plan $((ROUNDS * $(wc -w <<< "$DRIVERS") * $(wc -w <<< "$JOBS") * $(wc -w <<< "$DEVICES")))
