@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench (net): in-tree virtio_net against pvlens_net with timing on and
+# off, on the same two socket-linked NICs, drivers swapped inside one guest,
+# interleaved rounds.  One "BENCH {json}" line per point for qemu-test/bench;
+# the metric is in "iops" (Mbit/s for tcp-*, packets/s for udp64) and named
+# in "unit".
+cd "$(dirname "$0")" || exit 1
+. ./lib_net.sh
+
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECS:-8}
+DRIVERS=${BENCH_DRIVERS:-"intree pvlens pvlens-notiming"}
+JOBS=${BENCH_JOBS:-"tcp-1 tcp-2 udp64"}
+PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
+
+# bench_load intree|pvlens|pvlens-notiming: bind both NICs to that driver.
+bench_load() {
+	local _
+	pvnet_teardown
+	rmmod pvlens_net 2>/dev/null
+	rmmod virtio_net 2>/dev/null
+	case $1 in
+	intree)
+		modprobe virtio_net
+		PVNET_DRIVER=virtio_net
+		;;
+	pvlens*)
+		insmod "$PVNET_KO"
+		PVNET_DRIVER=pvlens_net
+		;;
+	esac
+	if [ "$1" = pvlens-notiming ]; then
+		echo N > /sys/module/pvlens_core/parameters/timing
+	else
+		echo Y > /sys/module/pvlens_core/parameters/timing 2>/dev/null
+	fi
+	export PVNET_DRIVER
+	for _ in $(seq 50); do
+		[ "$(pvnet_ifaces | wc -l)" -ge 2 ] && break
+		sleep 0.1
+	done
+	pvnet_setup
+}
+
+# bench_job JOB: prints the metric.
+bench_job() {
+	local args
+	case $1 in
+	tcp-1) args="-t $SECS" ;;
+	tcp-2) args="-t $SECS -P 2" ;;
+	udp64) args="-t $SECS -u -l 64 -b 0" ;;
+	esac
+	$IP netns exec $NS_B iperf3 -s -1 -D -p 5202 >/dev/null 2>&1
+	sleep 0.5
+	# shellcheck disable=SC2086
+	$IP netns exec $NS_A iperf3 -c $ADDR_B -p 5202 $args -J > /tmp/pvnet_bench.json 2>/dev/null
+	case $1 in
+	udp64) jq '(.end.sum.packets - .end.sum.lost_packets) / .end.sum.seconds | floor' /tmp/pvnet_bench.json ;;
+	*) jq '.end.sum_received.bits_per_second / 1000000 | floor' /tmp/pvnet_bench.json ;;
+	esac
+}
+
+ktap_plan 1
+ok=1
+for round in $(seq "$ROUNDS"); do
+	for d in $DRIVERS; do
+		if ! bench_load "$d"; then
+			echo "# cannot set up $d"
+			ok=0
+			continue
+		fi
+		for job in $JOBS; do
+			v=$(bench_job "$job")
+			unit=mbit_s
+			[ "$job" = udp64 ] && unit=pps
+			if [ -z "$v" ] || [ "$v" = null ]; then
+				echo "# $d $job: no result"
+				ok=0
+				continue
+			fi
+			echo "BENCH {\"area\": \"net\", \"round\": $round, \"driver\": \"$d\", \"backend\": \"socket\", \"job\": \"$job\", \"iops\": $v, \"unit\": \"$unit\"}"
+		done
+	done
+done
+pvnet_teardown
+rmmod virtio_net 2>/dev/null
+ktap_check "net_bench_all_points" [ $ok = 1 ]
