@@ -34,7 +34,7 @@ if [ "${#nics[@]}" = 2 ]; then
 fi
 
 cpu_busy_ns() { # all CPUs, everything but idle and iowait, from /proc/stat
-	awk '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) * 10000000 }' /proc/stat
+	awk '/^cpu / { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 10000000 }' /proc/stat
 }
 guest_busy0=$(cpu_busy_ns)
 host_cpu0=$(pvlens_host qemu-cputime)
@@ -47,12 +47,16 @@ fio --name=demo --filename=/dev/vda --direct=1 --rw=randrw --bs=4k --iodepth=16 
 	--ioengine=libaio --time_based --runtime="$SECS" --size=128M \
 	--output-format=json > /tmp/fio.json 2>/dev/null &
 fio_pid=$!
+# What an SRE would look at while it runs: one pvlens top screen.
+(sleep 4; "$PV" top -d 3 -n 1 > /tmp/top.txt 2>&1) &
+top_pid=$!
 if [ "${#nics[@]}" = 2 ]; then
 	iperf3 -c 10.77.0.2 -t "$SECS" -J > /tmp/iperf.json 2>/dev/null
 	iperf_rc=$?
 fi
 wait $fio_pid
 fio_rc=$?
+wait $top_pid
 
 guest_busy1=$(cpu_busy_ns)
 host_cpu1=$(pvlens_host qemu-cputime)
@@ -72,6 +76,8 @@ else
 	ktap_skip "iperf3" "no pvlens_net pair"
 fi
 
+say "pvlens top (one 3-second interval during the workload)"
+cat /tmp/top.txt
 say "pvlens stat"
 "$PV" stat
 say "pvlens hist vda/req.0 read"
