@@ -40,6 +40,7 @@ help:
 	@echo 'make unit       host unit tests only'
 	@echo 'make lint       checkpatch --strict on every source file'
 	@echo 'make sparse     build with sparse (C=2)'
+	@echo 'make check-debug  the guest suite on a KASAN/lockdep/kmemleak kernel (qemu-test/debug-kernel/README.md)'
 	@echo 'make install    modules_install to updates/pvlens and the pvlens command'
 	@echo 'make deps       install missing Debian packages (root)'
 	@echo 'KVER=/KDIR= pick the kernel; default $(KVER)'
@@ -124,3 +125,16 @@ check-debug:
 	qemu-test/run --debug-checks --timeout-scale $(DEBUG_TIMEOUT_SCALE) \
 		--cmdline "$(DEBUG_CMDLINE)" -j $(DEBUG_JOBS) \
 		--include-manual 'faults-*' $(if $(TESTS),--tests "$(TESTS)")
+
+# Fuzzing and userspace static analysis (issue 7, fuzz/README.md).
+# make fuzz runs each libFuzzer harness for FUZZ_SECS seconds and fails on
+# the first crash or sanitizer report; make static runs cppcheck and
+# clang-tidy on the userspace C and fails on any unsuppressed finding.
+FUZZ_SECS ?= 60
+
+.PHONY: fuzz static
+fuzz:
+	$(MAKE) -C fuzz run FUZZ_SECS=$(FUZZ_SECS)
+
+static: linux-src
+	fuzz/static.sh
