@@ -86,7 +86,7 @@ say "pvlens stat --json is valid JSON"
 "$PV" stat --json | python3 -m json.tool > /dev/null && ktap_ok "pvlens stat --json parses" ||
 	ktap_fail "pvlens stat --json parses"
 
-say "double vision: the same ${SECS}-second interval seen from inside and outside"
+say "double vision: the workload interval seen from inside and outside"
 python3 - "$guest_busy0" "$guest_busy1" "$host_cpu0" "$host_cpu1" "$host_wall0" \
 	"$host_wall1" "$guest_wall0" "$guest_wall1" "$(nproc)" <<'PY'
 import sys
