@@ -26,6 +26,15 @@
  * broken/ with the empty directories git cannot store (a queue without
  * files, a directory among the values, the module directory).
  */
+
+/* 1: value present and parsed, 0: present but refused, -1: queue or file missing. */
+static int qval_state(const struct pv_queue *q, const char *name)
+{
+	const struct pv_val *v = q ? pv_qval(q, name) : NULL;
+
+	return v ? v->ok : -1;
+}
+
 static char broken[64];
 static void scratch(char *dir, size_t size, const char *from);
 
@@ -263,12 +272,12 @@ static void test_snapshot_broken(void)
 		  "broken: hostile names refused, no ../ queue");
 	d = pv_find_dev(&s, "pvlens_test");
 	q = pv_find_queue(d, "q0");
-	UNIT_TRUE(q && !pv_qval(q, "kicks")->ok, "broken: 12abc is not ok");
-	UNIT_TRUE(!pv_qval(q, "interrupts")->ok, "broken: empty is not ok");
-	UNIT_TRUE(!pv_qval(q, "inflight")->ok, "broken: overflow is not ok");
-	UNIT_TRUE(!pv_qval(q, "requeues")->ok, "broken: binary is not ok");
-	UNIT_TRUE(!pv_qval(q, "max_inflight")->ok, "broken: -1 is not ok");
-	UNIT_TRUE(pv_qval(q, "kicks_suppressed")->ok &&
+	UNIT_TRUE(q && qval_state(q, "kicks") == 0, "broken: 12abc is not ok");
+	UNIT_TRUE(qval_state(q, "interrupts") == 0, "broken: empty is not ok");
+	UNIT_TRUE(qval_state(q, "inflight") == 0, "broken: overflow is not ok");
+	UNIT_TRUE(qval_state(q, "requeues") == 0, "broken: binary is not ok");
+	UNIT_TRUE(qval_state(q, "max_inflight") == 0, "broken: -1 is not ok");
+	UNIT_TRUE(qval_state(q, "kicks_suppressed") == 1 &&
 		  pv_qval(q, "kicks_suppressed")->v == 4,
 		  "broken: number without newline is read");
 	UNIT_TRUE(pv_qval(q, "spurious_interrupts")->v == ULLONG_MAX,
@@ -457,7 +466,7 @@ static void test_huge_files(void)
 	snprintf(ctx.root, sizeof(ctx.root), "%s", dir);
 	UNIT_EQ_U64(pv_snap_load(&ctx, &s, true), 0, "huge: loads");
 	q = pv_find_queue(pv_find_dev(&s, "pvlens_test"), "q0");
-	UNIT_TRUE(q && !pv_qval(q, "kicks")->ok && !q->have_hists,
+	UNIT_TRUE(q && qval_state(q, "kicks") == 0 && !q->have_hists,
 		  "huge: both refused, read capped");
 	pv_snap_free(&s);
 	r = run_pvlens(dir, "export");

@@ -93,6 +93,8 @@ int pv_read_file(const char *path, char *buf, size_t size, size_t *len)
 	int fd, ret = 0;
 	char extra;
 
+	*len = 0;
+	buf[0] = '\0';
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -217,7 +219,21 @@ static int model_read_name(struct pv_snap *s, const char *path, char *out)
 	return 0;
 }
 
-/* One valid name per line; returns how many, or a negative errno. */
+static bool model_name_seen(char (*names)[PV_NAME_MAX], unsigned int nr,
+			    const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * One valid name per line, each once (a repeated class would repeat its
+ * series in the export); returns how many, or a negative errno.
+ */
 static int model_read_names(struct pv_snap *s, const char *path,
 			    char (*names)[PV_NAME_MAX], unsigned int max)
 {
@@ -242,7 +258,8 @@ static int model_read_names(struct pv_snap *s, const char *path,
 	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (!pv_name_ok(line) || nr >= max) {
+		if (!pv_name_ok(line) || nr >= max ||
+		    model_name_seen(names, nr, line)) {
 			model_bad(s, path, -EINVAL);
 			ret = -EINVAL;
 			goto out;
@@ -578,13 +595,14 @@ static void model_load_cpus(struct pv_snap *s, const char *root)
 	s->cpus = calloc(PV_MAX_CPUS, sizeof(*s->cpus));
 	while (s->cpus && (de = readdir(d)) && s->nr_cpus < PV_MAX_CPUS) {
 		struct pv_cpu *c = &s->cpus[s->nr_cpus];
-		unsigned int cpu;
-		char junk;
+		unsigned long long cpu;
 
-		if (sscanf(de->d_name, "cpu%u%c", &cpu, &junk) != 1 ||
+		/* pv_parse_u64() refuses overflow, which %u would not. */
+		if (strncmp(de->d_name, "cpu", 3) ||
+		    pv_parse_u64(de->d_name + 3, strlen(de->d_name) - 3, &cpu) ||
 		    cpu >= 1u << 20)
 			continue;
-		c->cpu = cpu;
+		c->cpu = (unsigned int)cpu;
 		pv_path(path, sizeof(path), "%s/kernel/pvlens/clock/%s", root,
 			de->d_name);
 		if (model_read_vals(s, path, &c->vals, &c->nr_vals, true))
@@ -747,6 +765,8 @@ struct pv_queue *pv_find_queue(struct pv_dev *d, const char *name)
 {
 	unsigned int i;
 
+	if (!d || !name)
+		return NULL;
 	for (i = 0; i < d->nr_queues; i++)
 		if (!strcmp(d->queues[i].name, name))
 			return &d->queues[i];
