@@ -109,13 +109,13 @@ static void pvlens_pcpu_hist_record(struct pvlens_hist __percpu *h, u64 ns)
 			break;
 		old = prev;
 	}
-	old = this_cpu_read(h->sum);
-	for (;;) {
-		prev = this_cpu_cmpxchg(h->sum, old, pvlens_sat_add(old, ns));
-		if (prev == old)
-			break;
-		old = prev;
-	}
+	/*
+	 * One add instead of a cmpxchg loop; a sum that wrapped is pinned at
+	 * U64_MAX, which any later record on this CPU keeps there.
+	 */
+	if (unlikely(this_cpu_read(h->sum) == U64_MAX) ||
+	    unlikely(this_cpu_add_return(h->sum, ns) < ns))
+		this_cpu_write(h->sum, U64_MAX);
 	this_cpu_inc(h->count);
 }
 

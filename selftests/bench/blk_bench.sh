@@ -12,6 +12,20 @@ SECS=${BENCH_SECS:-8}
 JOBS=${BENCH_JOBS:-"randread-qd1 randread-qd32 randwrite-qd32 seqread-1m"}
 DRIVERS=${BENCH_DRIVERS:-"intree pvlens pvlens-notiming"}
 DEVICES=${BENCH_DEVICES:-"vda vdb"}
+# Other builds to compare, "label:dir ..." where dir holds drivers/core/
+# pvlens_core.ko and drivers/block/pvlens_blk.ko (a path the guest sees);
+# BENCH_DRIVERS may then name "label" and "label-notiming".
+ALT=${BENCH_ALT:-}
+# Driver names: before the rounds, profile each during one extra point of
+# the first job, which is not counted: calls of the functions in TRACE_FUNCS
+# (kicks, interrupts, queue runs) and with BENCH_PERF_RECORD=1 the hottest
+# symbols (perf record -a -g).
+PERF=${BENCH_PERF:-}
+PERF_RECORD=${BENCH_PERF_RECORD:-}
+# I/O scheduler to select on every device after loading a driver; empty:
+# keep the driver's default (mq-deadline for a single queue in-tree).  A
+# driver name may carry its own: "intree@none".
+SCHED=${BENCH_SCHED:-}
 core_ko=$PVLENS_TOP/drivers/core/pvlens_core.ko
 blk_ko=$PVLENS_TOP/drivers/block/pvlens_blk.ko
 
@@ -22,20 +36,75 @@ unload_all() {
 	true
 }
 
-load() {
+alt_dir() { # label -> dir of that build, or nothing
+	local a
+	for a in $ALT; do
+		[ "${a%%:*}" = "$1" ] && echo "${a#*:}"
+	done
+}
+
+load() { # driver[@scheduler]
+	local dir sched=$SCHED
 	unload_all
+	if [ "$1" != "${1%@*}" ]; then
+		sched=${1#*@}
+		set -- "${1%@*}"
+	fi
 	case $1 in
 	intree) modprobe virtio_blk ;;
 	pvlens) insmod "$core_ko" timing=1 && insmod "$blk_ko" ;;
 	pvlens-notiming) insmod "$core_ko" timing=0 && insmod "$blk_ko" ;;
+	*)
+		dir=$(alt_dir "${1%-notiming}")
+		[ -n "$dir" ] || return 1
+		if [ "$1" = "${1%-notiming}" ]; then
+			insmod "$dir/drivers/core/pvlens_core.ko" timing=1
+		else
+			insmod "$dir/drivers/core/pvlens_core.ko" timing=0
+		fi && insmod "$dir/drivers/block/pvlens_blk.ko"
+		;;
 	esac
 	for _ in $(seq 50); do
 		local missing=0 dev
 		for dev in $DEVICES; do [ -b /dev/$dev ] || missing=1; done
-		[ $missing = 0 ] && return 0
+		if [ $missing = 0 ]; then
+			[ -z "$sched" ] && return 0
+			for dev in $DEVICES; do
+				echo "$sched" > /sys/block/$dev/queue/scheduler ||
+					return 1
+			done
+			return 0
+		fi
 		sleep 0.1
 	done
 	return 1
+}
+
+# Calls per function during a profiled point (kicks, interrupts, queue
+# runs), counted by perf stat on kprobes.
+TRACE=/sys/kernel/debug/tracing
+TRACE_FUNCS="vp_notify vring_interrupt blk_mq_run_hw_queue
+	__blk_mq_delay_run_hw_queue blk_mq_dispatch_rq_list blk_mq_end_request
+	blk_mq_end_request_batch blk_mq_complete_request blk_mq_submit_bio
+	virtqueue_add_sgs"
+trace_count_start() {
+	local f events=
+	[ -w $TRACE/kprobe_events ] || return 0
+	for f in $TRACE_FUNCS; do
+		echo "p:pvbench/$f $f" >> $TRACE/kprobe_events 2>/dev/null &&
+			events="$events -e pvbench:$f"
+	done
+	# shellcheck disable=SC2086
+	perf stat -a -x, $events -o /tmp/stat.txt -- sleep "$SECS" \
+		>/dev/null 2>&1 &
+}
+
+trace_count_stop() {
+	[ -w $TRACE/kprobe_events ] || return 0
+	wait
+	awk -F, '$1 ~ /^[0-9]+$/ { print $1, $3 }' /tmp/stat.txt 2>/dev/null |
+		sed 's/^/# calls /'
+	echo > $TRACE/kprobe_events
 }
 
 fio_point() { # job device -> prints "iops bw_kib"
@@ -46,15 +115,44 @@ fio_point() { # job device -> prints "iops bw_kib"
 	randwrite-qd32) args="--rw=randwrite --bs=4k --iodepth=32 --ioengine=libaio" ;;
 	seqread-1m) args="--rw=read --bs=1M --iodepth=8 --ioengine=libaio" ;;
 	esac
+	if [ -n "$3" ]; then
+		trace_count_start
+		[ -n "$PERF_RECORD" ] &&
+			perf record -q -a -g -e cpu-clock -o /tmp/perf.data -- \
+				sleep "$SECS" >/dev/null 2>&1 &
+	fi
 	# shellcheck disable=SC2086
 	fio --name=b --filename="$2" --direct=1 --time_based --runtime="$SECS" \
 		--ramp_time=1 --size=200M $args --output-format=json 2>/dev/null |
 		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]
 r=j["read"] if j["read"]["io_bytes"] else j["write"]
 print("%.1f %d" % (r["iops"], r["bw"]))'
+	if [ -n "$3" ]; then
+		trace_count_stop
+		[ -n "$PERF_RECORD" ] || return 0
+		perf report -i /tmp/perf.data --stdio --no-children \
+			--sort sym 2>/dev/null | grep -v '^$' | grep '%' |
+			head -n 60 | sed 's/^/# perf /'
+		perf report -i /tmp/perf.data --stdio --no-children \
+			--sort dso 2>/dev/null | grep '%' | head -n 12 |
+			sed 's/^/# perf /'
+	fi >&2
 }
 
 ktap_plan $((ROUNDS * $(wc -w <<< "$DRIVERS") * $(wc -w <<< "$JOBS") * $(wc -w <<< "$DEVICES")))
+for d in $PERF; do
+	load "$d" || continue
+	for dev in $DEVICES; do
+		echo "# perf profile: $d $dev ${JOBS%% *}" \
+		     "(scheduler: $(cat /sys/block/$dev/queue/scheduler))"
+		fio_point "${JOBS%% *}" /dev/$dev 1 | sed 's/^/# iops,kib: /'
+		if [ -d /sys/block/$dev/device/pvlens ]; then
+			grep -r . /sys/block/$dev/device/pvlens/*/ 2>/dev/null |
+				grep -E '/(kicks|kicks_suppressed|interrupts|spurious_interrupts|kicked_ops|read_ops):' |
+				sed 's/^/# stat /'
+		fi
+	done
+done
 read -ra drivers <<< "$DRIVERS"
 n=${#drivers[@]}
 for round in $(seq "$ROUNDS"); do
