@@ -422,13 +422,10 @@ static void pvblk_request_done(struct request *req)
 	blk_mq_end_request(req, vbr->result);
 }
 
-static void pvblk_complete_batch(struct io_comp_batch *iob);
-
 static void pvblk_done(struct virtqueue *vq)
 {
 	struct pvblk *vblk = vq->vdev->priv;
 	struct pvblk_vq *pvq = &vblk->vqs[vq->index];
-	DEFINE_IO_COMP_BATCH(iob);
 	struct pvblk_req *vbr;
 	unsigned int found = 0;
 	unsigned long flags;
@@ -442,16 +439,7 @@ static void pvblk_done(struct virtqueue *vq)
 
 			pvblk_set_result(pvq, vbr, len);
 			found++;
-			if (unlikely(blk_should_fake_timeout(req->q)))
-				continue;
-			/*
-			 * Successful requests are ended together once the
-			 * lock is dropped, as NVMe does from its interrupt
-			 * (not with an I/O scheduler: blk-mq refuses then).
-			 */
-			if (!blk_mq_add_to_batch(req, &iob,
-						 vbr->result != BLK_STS_OK,
-						 pvblk_complete_batch))
+			if (likely(!blk_should_fake_timeout(req->q)))
 				blk_mq_complete_request(req);
 		}
 		if (unlikely(virtqueue_is_broken(vq)))
@@ -464,9 +452,6 @@ static void pvblk_done(struct virtqueue *vq)
 	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
 	spin_unlock_irqrestore(&pvq->lock, flags);
-
-	if (!rq_list_empty(iob.req_list))
-		iob.complete(&iob);
 }
 
 static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)

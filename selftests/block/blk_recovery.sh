@@ -17,14 +17,7 @@ fio --name=rec --filename="/dev/$disk" --direct=1 --ioengine=libaio \
 	--iodepth=16 --rw=randwrite --bs=4k --size=16M --verify=crc32c \
 	--do_verify=1 --verify_fatal=1 --randrepeat=0 > /tmp/blk_rec.out 2>&1 &
 fio_pid=$!
-# Pull the plug only with requests in flight (a slow debug kernel may take
-# seconds to start fio).
-for _ in $(seq 200); do
-	read -r rd wr < "/sys/block/$disk/inflight"
-	[ $((rd + wr)) -gt 0 ] && break
-	sleep 0.1
-done
-sleep 0.5
+sleep 1.5
 cmd=$(setpci -s "$pci" COMMAND)
 setpci -s "$pci" COMMAND="$(printf '%x' $((0x$cmd & ~0x4)))"
 echo "# $pci COMMAND $cmd -> $(setpci -s "$pci" COMMAND)"
