@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <pvlens/pvclock_math.h>
+#include "../unit/pvclock_ref.h"
 
 #define u128 unsigned __int128
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -22,19 +23,6 @@ struct in {
 	u32 mul_frac;
 	s8 shift;
 };
-
-static u64 ref_scale(u64 delta, u32 mul, int shift)
-{
-	u128 d = delta;
-
-	if (shift >= 64 || shift <= -64)
-		return 0;
-	if (shift < 0)
-		d >>= -shift;
-	else
-		d = (d << shift) & (u128)~0ULL;
-	return (u64)((d * mul) >> 32);
-}
 
 static void check_scale(const struct in *in)
 {

@@ -6,23 +6,10 @@
  */
 #include "unit.h"
 #include <pvlens/pvclock_math.h>
+#include "pvclock_ref.h"
 
 #define u128 unsigned __int128
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* What the guest computes, spelled with 128-bit integers. */
-static u64 ref_scale(u64 delta, u32 mul, int shift)
-{
-	u128 d = delta;
-
-	if (shift >= 64 || shift <= -64)
-		return 0;
-	if (shift < 0)
-		d >>= -shift;
-	else
-		d = (d << shift) & (u128)~0ULL;
-	return (u64)((d * mul) >> 32);
-}
 
 static const u64 deltas[] = {
 	0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
