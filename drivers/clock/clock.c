@@ -281,11 +281,44 @@ static void pvl_sample_drift(void *info)
 	spin_unlock(&pvl_drift_lock);
 }
 
+/*
+ * The current clocksource's name.  The kernel exports no accessor for it, so
+ * it is read from the kernel's own sysfs file; that happens here, in process
+ * context without any seq_file lock held (a read from inside our sysfs show
+ * nests two seq_file locks, which lockdep rightly reports), and the show
+ * prints this copy, at most one sample period old.
+ */
+#define PVL_CS_NAME_LEN	32	/* as the kernel's clocksource names */
+static char pvl_cs_name[PVL_CS_NAME_LEN];
+static DEFINE_SPINLOCK(pvl_cs_lock);
+
+static void pvl_refresh_clocksource(void)
+{
+	char name[PVL_CS_NAME_LEN + 2] = "";
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t len;
+
+	f = filp_open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		      O_RDONLY, 0);
+	if (IS_ERR(f))
+		return;
+	len = kernel_read(f, name, sizeof(name) - 1, &pos);
+	filp_close(f, NULL);
+	if (len <= 0)
+		return;
+	name[len] = '\0';
+	spin_lock(&pvl_cs_lock);
+	strscpy(pvl_cs_name, strim(name), sizeof(pvl_cs_name));
+	spin_unlock(&pvl_cs_lock);
+}
+
 static void pvl_sample_work(struct work_struct *work)
 {
 	const struct pvlens_clock_source *src;
 	unsigned int cpu;
 
+	pvl_refresh_clocksource();
 	cpus_read_lock();
 	rcu_read_lock();
 	src = rcu_dereference(pvl_src);
@@ -570,18 +603,12 @@ static ssize_t source_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t clocksource_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t len;
+	char name[PVL_CS_NAME_LEN];
 
-	/* The kernel exports no accessor for the current clocksource's name. */
-	f = filp_open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		      O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	len = kernel_read(f, buf, PAGE_SIZE - 1, &pos);
-	filp_close(f, NULL);
-	return len;
+	spin_lock(&pvl_cs_lock);
+	strscpy(name, pvl_cs_name, sizeof(name));
+	spin_unlock(&pvl_cs_lock);
+	return name[0] ? sysfs_emit(buf, "%s\n", name) : -ENODATA;
 }
 
 static ssize_t tsc_stable_show(struct kobject *kobj,
@@ -964,6 +991,7 @@ static int __init pvl_init(void)
 	pvl_debugfs_init();
 	pvl_drift_cpu = get_cpu();
 	put_cpu();
+	pvl_refresh_clocksource();
 	INIT_DELAYED_WORK(&pvl_sampler, pvl_sample_work);
 	queue_delayed_work(system_wq, &pvl_sampler, 0);
 	if (pvl_kvm_src)

@@ -168,10 +168,12 @@ for round in $(seq "$ROUNDS"); do
 		fi
 		for dev in $DEVICES; do
 			backend=$( [ "$dev" = vda ] && echo null-co || echo file )
+			# The scheduler in use, so that ratios can compare like with like.
+			sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/block/$dev/queue/scheduler)
 			for job in $JOBS; do
 				read -r iops bw <<< "$(fio_point "$job" /dev/$dev)"
 				if [ -n "$iops" ]; then
-					echo "BENCH {\"area\": \"blk\", \"round\": $round, \"driver\": \"$d\", \"backend\": \"$backend\", \"job\": \"$job\", \"iops\": $iops, \"bw_kib\": $bw}"
+					echo "BENCH {\"area\": \"blk\", \"round\": $round, \"driver\": \"$d\", \"sched\": \"$sched\", \"backend\": \"$backend\", \"job\": \"$job\", \"iops\": $iops, \"bw_kib\": $bw}"
 					ktap_ok "round$round $d $backend $job"
 				else
 					ktap_fail "round$round $d $backend $job"

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 28
+ktap_plan 30
 trap pvnet_teardown EXIT
 
 if ! pvnet_setup; then

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 11
+ktap_plan 12
 trap '$IP netns del $NS_A 2>/dev/null' EXIT
 
 for d in $PVLENS_DEVICES; do
