@@ -38,6 +38,12 @@ ktap_check() {
 	if "$@"; then ktap_ok "$name"; else ktap_fail "$name"; fi
 }
 
+# ktap_result NAME: ok when the command just before succeeded; for compound
+# conditions, which ktap_check cannot take ("[ a ] && [ b ]; ktap_result N").
+ktap_result() {
+	if [ $? -eq 0 ]; then ktap_ok "$1"; else ktap_fail "$1"; fi
+}
+
 # ktap_eq NAME GOT WANT: ok when equal, else a diagnostic line and not ok.
 ktap_eq() {
 	if [ "$2" = "$3" ]; then

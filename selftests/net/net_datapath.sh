@@ -93,7 +93,8 @@ b_rx=$(( $(pvnet_stat $NS_B "$IF_B" rx_packets) - b_rx0 ))
 a_txb=$(( $(pvnet_stat $NS_A "$IF_A" tx_bytes) - a_txb0 ))
 b_rxb=$(( $(pvnet_stat $NS_B "$IF_B" rx_bytes) - b_rxb0 ))
 echo "# A tx $a_tx pkts $a_txb bytes, B rx $b_rx pkts $b_rxb bytes"
-ktap_check "net_peer_counters_equal_packets" [ "$a_tx" -gt 10000 ] && [ "$a_tx" = "$b_rx" ]
+[ "$a_tx" -gt 10000 ] && [ "$a_tx" = "$b_rx" ]
+ktap_result "net_peer_counters_equal_packets"
 ktap_eq "net_peer_counters_equal_bytes" "$a_txb" "$b_rxb"
 
 # pvlens and the interface count the same packets in different places.
@@ -170,15 +171,21 @@ ktap_eq "net_mac_change_reaches_device" \
 $IP -n $NS_A neigh flush dev "$IF_A"
 ktap_eq "net_traffic_after_mac_change" "$(pvnet_ping $NS_A $ADDR_B 56 10)" "10"
 
-$IP -n $NS_A link add link "$IF_A" name vl42 type vlan id 42
-$IP -n $NS_B link add link "$IF_B" name vl42 type vlan id 42
-$IP -n $NS_A addr add 10.201.42.1/24 dev vl42 && $IP -n $NS_A link set vl42 up
-$IP -n $NS_B addr add 10.201.42.2/24 dev vl42 && $IP -n $NS_B link set vl42 up
-sleep 0.3
-vt=$(pvnet_qmp_rx_filter n0b | jq -c '.return[0]."vlan-table"')
-ping42=$(pvnet_ping $NS_A 10.201.42.2 56 10)
-echo "# vlan-table $vt, vlan ping $ping42/10"
-ktap_check "net_vlan_filter_and_traffic" [ "$ping42" = 10 ] && echo "$vt" | grep -qw 42
+# The debug kernel (make check-debug) is built without 802.1Q.
+if ! $IP -n $NS_A link add link "$IF_A" name vl42 type vlan id 42 2> /tmp/vlan.err &&
+	grep -q "Unknown device type" /tmp/vlan.err; then
+	ktap_skip "net_vlan_filter_and_traffic" "this kernel has no 802.1Q VLAN support"
+else
+	$IP -n $NS_B link add link "$IF_B" name vl42 type vlan id 42
+	$IP -n $NS_A addr add 10.201.42.1/24 dev vl42 && $IP -n $NS_A link set vl42 up
+	$IP -n $NS_B addr add 10.201.42.2/24 dev vl42 && $IP -n $NS_B link set vl42 up
+	sleep 0.3
+	vt=$(pvnet_qmp_rx_filter n0b | jq -c '.return[0]."vlan-table"')
+	ping42=$(pvnet_ping $NS_A 10.201.42.2 56 10)
+	echo "# vlan-table $vt, vlan ping $ping42/10"
+	[ "$ping42" = 10 ] && echo "$vt" | grep -qw 42
+	ktap_result "net_vlan_filter_and_traffic"
+fi
 
 # GUEST_ANNOUNCE: QEMU raises the status bit, the driver notifies peers
 # (gratuitous ARP, seen by B) and acks each round on the control queue.
