@@ -40,7 +40,7 @@ ktap_eq "net_tap_ping" "$(pvnet_ping $NS_A "$PEER" 1000 5)" "5"
 host_to_guest() {
 	local port=$((30000 + RANDOM % 1000))
 	rm -f /tmp/pvnet_rx.sha
-	$IP netns exec $NS_A sh -c "socat -u TCP-LISTEN:$port,reuseaddr - 2>/dev/null | sha256sum | cut -d' ' -f1 > /tmp/pvnet_rx.sha" &
+	$IP netns exec $NS_A sh -c "timeout 120 socat -u TCP-LISTEN:$port,reuseaddr - 2>/dev/null | sha256sum | cut -d' ' -f1 > /tmp/pvnet_rx.sha" &
 	local srv=$!
 	sleep 0.5
 	pvlens_host tap-exec "$TAP" socat -u "FILE:$1" "TCP:$SELF:$port,retry=20,interval=0.2" >/dev/null
@@ -84,7 +84,10 @@ pvlens_host tap-exec "$TAP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/nu
 pvlens_host tap-exec "$TAP" ip neigh replace "$SELF" lladdr "$($IP netns exec $NS_A cat "/sys/class/net/$IF/address")" nud permanent dev "$tapdev" >/dev/null
 $IP -n $NS_A neigh replace "$PEER" lladdr "$tapmac" nud permanent dev "$IF"
 
+# Any large file that the host and the guest (over 9p) see at one path; a
+# debug kernel (make check-debug) has no /boot/vmlinuz of its own.
 file=/boot/vmlinuz-$(uname -r)
+[ -r "$file" ] || file=$(ls /boot/vmlinuz-* | head -n 1)
 want=$(sha256sum "$file" | cut -d' ' -f1)
 sleep 1
 read -r g_tx0 g_txb0 g_rx0 g_rxb0 t_rx0 t_rxb0 t_tx0 t_txb0 <<< "$(snapshot)"
