@@ -7,6 +7,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blk-mq-virtio.h>
 #include <linux/blkdev.h>
+#include <linux/debugfs.h>
 #include <linux/hdreg.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
@@ -49,10 +50,29 @@ static unsigned int queue_depth;
 module_param(queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "Tags per queue (0: fill the virtqueue)");
 
-static bool recovery = true;
-module_param(recovery, bool, 0644);
+/* A reset goes through virtio_device_freeze()/restore(): PM_SLEEP only. */
+static bool recovery = IS_ENABLED(CONFIG_PM_SLEEP);
+
+static int pvblk_recovery_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+
+	if (kstrtobool(val, &on))
+		return -EINVAL;
+	if (on && !IS_ENABLED(CONFIG_PM_SLEEP)) {
+		pr_err("pvlens_blk: recovery needs a kernel with CONFIG_PM_SLEEP\n");
+		return -EOPNOTSUPP;
+	}
+	return param_set_bool(val, kp);
+}
+
+static const struct kernel_param_ops pvblk_recovery_ops = {
+	.set = pvblk_recovery_set,
+	.get = param_get_bool,
+};
+module_param_cb(recovery, &pvblk_recovery_ops, &recovery, 0644);
 MODULE_PARM_DESC(recovery,
-		 "Reset the device when it stops completing requests or asks for a reset");
+		 "Reset the device when it stops completing requests or asks for a reset (needs CONFIG_PM_SLEEP)");
 
 /*
  * The host already orders and merges what reaches its disk; a guest
@@ -121,6 +141,7 @@ static const struct pvlens_desc pvblk_stats_desc = {
 };
 
 static int pvblk_major;
+static struct dentry *pvblk_debugfs;
 static DEFINE_IDA(pvblk_index_ida);
 static struct workqueue_struct *pvblk_wq;
 
@@ -160,6 +181,12 @@ struct pvblk {
 	u32 sg_elems;
 	struct pvblk_vq *vqs;
 	struct pvlens_dev *stats;
+	struct dentry *debugfs;
+	/*
+	 * The buffers of a malformed chain queued through debugfs (a test of
+	 * DEVICE_NEEDS_RESET), also its token in the ring; under vqs[0].lock.
+	 */
+	u8 *malformed;
 };
 
 struct pvblk_req {
@@ -172,6 +199,8 @@ struct pvblk_req {
 	/* What the device says it wrote, status byte included (GET_ID). */
 	u32 used_len;
 	u64 start_ns;
+	/* When the driver saw the completion: one clock read per interrupt. */
+	u64 end_ns;
 	struct sg_table sg_table;
 	struct scatterlist sg[];
 };
@@ -414,7 +443,7 @@ static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
 
 static blk_status_t pvblk_prep_rq(struct blk_mq_hw_ctx *hctx,
 				  struct pvblk *vblk, struct request *req,
-				  struct pvblk_req *vbr)
+				  struct pvblk_req *vbr, u64 now)
 {
 	blk_status_t status;
 	int num;
@@ -439,8 +468,33 @@ static blk_status_t pvblk_prep_rq(struct blk_mq_hw_ctx *hctx,
 	vbr->sg_table.nents = num;
 
 	blk_mq_start_request(req);
-	vbr->start_ns = pvlens_now();
+	vbr->start_ns = now;
+	vbr->end_ns = 0;
 	return BLK_STS_OK;
+}
+
+/* Requests that ended before the device answered read the clock here. */
+static void pvblk_account(struct pvblk_vq *pvq, struct request *req,
+			  struct pvblk_req *vbr)
+{
+	if (vbr->start_ns && vbr->end_ns)
+		pvlens_op_done_latency(pvq->stats, vbr->cls, blk_rq_bytes(req),
+				       vbr->end_ns > vbr->start_ns ?
+				       vbr->end_ns - vbr->start_ns : 0,
+				       vbr->result != BLK_STS_OK);
+	else
+		pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req),
+			       vbr->start_ns, vbr->result != BLK_STS_OK);
+}
+
+/* The debugfs chain came back (from the device or a reset): drop it. */
+static bool pvblk_is_malformed(struct pvblk *vblk, void *token)
+{
+	if (likely(!token || token != vblk->malformed))
+		return false;
+	kfree(vblk->malformed);
+	vblk->malformed = NULL;
+	return true;
 }
 
 /* Accounts a finished request and ends it. */
@@ -449,8 +503,7 @@ static void pvblk_request_done(struct request *req)
 	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
 	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
 
-	pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req), vbr->start_ns,
-		       vbr->result != BLK_STS_OK);
+	pvblk_account(pvq, req, vbr);
 	pvblk_unmap_data(req, vbr);
 	pvblk_cleanup_cmd(req);
 	vbr->retries = 0;
@@ -465,6 +518,7 @@ static void pvblk_done(struct virtqueue *vq)
 	unsigned int found = 0;
 	unsigned long flags;
 	unsigned int len;
+	u64 now = 0;
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	do {
@@ -472,6 +526,11 @@ static void pvblk_done(struct virtqueue *vq)
 		while ((vbr = virtqueue_get_buf(vq, &len)) != NULL) {
 			struct request *req = blk_mq_rq_from_pdu(vbr);
 
+			if (unlikely(pvblk_is_malformed(vblk, vbr)))
+				continue;
+			if (vbr->start_ns && !now)
+				now = pvlens_now();
+			vbr->end_ns = now;
 			pvblk_set_result(pvq, vbr, len);
 			found++;
 			if (likely(!blk_should_fake_timeout(req->q)))
@@ -514,7 +573,7 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t status;
 	int err;
 
-	status = pvblk_prep_rq(hctx, vblk, req, vbr);
+	status = pvblk_prep_rq(hctx, vblk, req, vbr, pvlens_now());
 	if (unlikely(status))
 		return status;
 
@@ -583,6 +642,8 @@ static void pvblk_queue_rqs(struct request **rqlist)
 	struct request *requeue_list = NULL, **requeue_lastp = &requeue_list;
 	struct request *submit_list = NULL;
 	struct pvblk_vq *pvq = NULL;
+	/* The batch goes to the device at once: one start time for all. */
+	u64 now = pvlens_now();
 	struct request *req;
 
 	while ((req = rq_list_pop(rqlist))) {
@@ -595,7 +656,7 @@ static void pvblk_queue_rqs(struct request **rqlist)
 
 		hctx->tags->rqs[req->tag] = req;
 		if (pvblk_prep_rq(hctx, hctx->queue->queuedata, req,
-				  blk_mq_rq_to_pdu(req)) == BLK_STS_OK)
+				  blk_mq_rq_to_pdu(req), now) == BLK_STS_OK)
 			rq_list_add(&submit_list, req);
 		else
 			rq_list_add_tail(&requeue_lastp, req);
@@ -615,8 +676,7 @@ static void pvblk_complete_batch(struct io_comp_batch *iob)
 		struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
 		struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
 
-		pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req),
-			       vbr->start_ns, false);
+		pvblk_account(pvq, req, vbr);
 		pvblk_unmap_data(req, vbr);
 		pvblk_cleanup_cmd(req);
 		vbr->retries = 0;
@@ -632,12 +692,16 @@ static int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	unsigned long flags;
 	unsigned int len;
 	int found = 0;
+	u64 now = 0;
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	/* No virtqueue while a reset re-creates them. */
 	while (pvq->vq && (vbr = virtqueue_get_buf(pvq->vq, &len)) != NULL) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
+		if (vbr->start_ns && !now)
+			now = pvlens_now();
+		vbr->end_ns = now;
 		pvblk_set_result(pvq, vbr, len);
 		found++;
 		if (!blk_mq_add_to_batch(req, iob, vbr->result != BLK_STS_OK,
@@ -735,6 +799,8 @@ static void pvblk_reclaim(struct pvblk *vblk, bool requeue)
 		while ((vbr = virtqueue_detach_unused_buf(pvq->vq)) != NULL) {
 			struct request *req = blk_mq_rq_from_pdu(vbr);
 
+			if (pvblk_is_malformed(vblk, vbr))
+				continue;
 			n++;
 			/* A request that keeps wedging the device fails. */
 			if (requeue &&
@@ -1283,6 +1349,73 @@ static void pvblk_read_discard(struct pvblk *vblk, u32 blk_size)
 					granularity << SECTOR_SHIFT : blk_size;
 }
 
+/*
+ * Test hook: "1" written to <debugfs>/pvlens_blk/virtioN/inject_malformed
+ * queues one descriptor chain with a one-byte header on the first queue.  A
+ * virtio 1.x device must treat that as a driver error and set
+ * DEVICE_NEEDS_RESET, the one way to exercise that path with QEMU
+ * (selftests/block/blk_needs_reset.sh).
+ */
+static ssize_t pvblk_inject_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct pvblk *vblk = file->private_data;
+	struct pvblk_vq *pvq = &vblk->vqs[0];
+	struct scatterlist hdr, status, *sgs[] = { &hdr, &status };
+	unsigned long flags;
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(ubuf, count, &on);
+	if (err)
+		return err;
+	if (!on)
+		return count;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	if (!pvq->vq || vblk->malformed || READ_ONCE(vblk->dead)) {
+		err = -EBUSY;
+		goto out;
+	}
+	vblk->malformed = kzalloc(2, GFP_ATOMIC);
+	if (!vblk->malformed) {
+		err = -ENOMEM;
+		goto out;
+	}
+	sg_init_one(&hdr, vblk->malformed, 1);
+	sg_init_one(&status, vblk->malformed + 1, 1);
+	err = virtqueue_add_sgs(pvq->vq, sgs, 1, 1, vblk->malformed,
+				GFP_ATOMIC);
+	if (err) {
+		kfree(vblk->malformed);
+		vblk->malformed = NULL;
+		goto out;
+	}
+	pvlens_kick(pvq->stats, pvq->vq);
+out:
+	spin_unlock_irqrestore(&pvq->lock, flags);
+	if (err)
+		return err;
+	dev_warn(&vblk->vdev->dev, "%s: malformed request queued (debugfs)\n",
+		 pvq->name);
+	return count;
+}
+
+static const struct file_operations pvblk_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pvblk_inject_write,
+	.llseek = noop_llseek,
+};
+
+static void pvblk_debugfs_add(struct pvblk *vblk)
+{
+	vblk->debugfs = debugfs_create_dir(dev_name(&vblk->vdev->dev),
+					   pvblk_debugfs);
+	debugfs_create_file("inject_malformed", 0200, vblk->debugfs, vblk,
+			    &pvblk_inject_fops);
+}
+
 static int pvblk_probe(struct virtio_device *vdev)
 {
 	struct pvblk *vblk;
@@ -1411,6 +1544,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	err = device_add_disk(&vdev->dev, vblk->disk, pvblk_attr_groups);
 	if (err)
 		goto out_reset;
+	pvblk_debugfs_add(vblk);
 	return 0;
 
 out_reset:
@@ -1438,6 +1572,8 @@ static void pvblk_remove(struct virtio_device *vdev)
 {
 	struct pvblk *vblk = vdev->priv;
 
+	/* Waits for a write to the hook in progress. */
+	debugfs_remove_recursive(vblk->debugfs);
 	spin_lock_irq(&vblk->state_lock);
 	vblk->removing = true;
 	spin_unlock_irq(&vblk->state_lock);
@@ -1468,6 +1604,9 @@ static void pvblk_remove(struct virtio_device *vdev)
 	vblk->vdev = NULL;
 	pvlens_dev_destroy(vblk->stats);
 	kfree(vblk->vqs);
+	/* A device removed before it answered or was reset. */
+	kfree(vblk->malformed);
+	vblk->malformed = NULL;
 	mutex_unlock(&vblk->vdev_mutex);
 
 	put_disk(vblk->disk);
@@ -1605,12 +1744,14 @@ static int __init pvblk_init(void)
 		goto out_destroy_wq;
 	}
 
+	pvblk_debugfs = debugfs_create_dir("pvlens_blk", NULL);
 	err = register_virtio_driver(&pvblk_driver);
 	if (err)
-		goto out_unregister_blkdev;
+		goto out_remove_debugfs;
 	return 0;
 
-out_unregister_blkdev:
+out_remove_debugfs:
+	debugfs_remove_recursive(pvblk_debugfs);
 	unregister_blkdev(pvblk_major, "pvlens_blk");
 out_destroy_wq:
 	destroy_workqueue(pvblk_wq);
@@ -1620,6 +1761,7 @@ out_destroy_wq:
 static void __exit pvblk_exit(void)
 {
 	unregister_virtio_driver(&pvblk_driver);
+	debugfs_remove_recursive(pvblk_debugfs);
 	unregister_blkdev(pvblk_major, "pvlens_blk");
 	destroy_workqueue(pvblk_wq);
 }

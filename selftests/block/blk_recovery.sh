@@ -8,6 +8,14 @@
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
 ktap_plan 6
 
+if [ "$(cat /sys/module/pvlens_blk/parameters/recovery)" != Y ]; then
+	for t in fio_finishes fio_verify_passes device_was_reset \
+		no_request_failed inflight_back_to_zero io_after_reset; do
+		ktap_skip "blk_recovery_$t" "recovery off (a kernel without CONFIG_PM_SLEEP has no reset)"
+	done
+	ktap_exit
+fi
+
 disk=$(blk_disk_of d0)
 pci=$(basename "$(dirname "$(blk_vdev "$disk")")")
 echo 2000 > "/sys/block/$disk/queue/io_timeout"
