@@ -229,6 +229,23 @@ static void pvlens_sum_hist(struct pvlens_queue *q, size_t off,
 				  ((u8 *)per_cpu_ptr(q->pcpu, cpu) + off));
 }
 
+/* One u64 member of struct pvlens_cpu_stats, summed over the CPUs. */
+#define pvlens_sum_field(q, field) \
+	pvlens_sum_u64(q, offsetof(struct pvlens_cpu_stats, field))
+
+void pvlens_queue_read(struct pvlens_queue *q, struct pvlens_queue_totals *out)
+{
+	out->kicks = pvlens_sum_field(q, kicks);
+	out->kicks_suppressed = pvlens_sum_field(q, kicks_suppressed);
+	out->kicked_ops = pvlens_sum_field(q, kicked_ops);
+	out->interrupts = pvlens_sum_field(q, interrupts);
+	out->spurious_interrupts = pvlens_sum_field(q, spurious_interrupts);
+	out->requeues = pvlens_sum_field(q, requeues);
+	pvlens_sum_hist(q, offsetof(struct pvlens_cpu_stats, kick_cost),
+			&out->kick_cost);
+}
+EXPORT_SYMBOL_GPL(pvlens_queue_read);
+
 void pvlens_queue_class_read(struct pvlens_queue *q, unsigned int cls,
 			     struct pvlens_class_stats *out)
 {

@@ -21,6 +21,7 @@
 #include <linux/virtio_net.h>
 #include <net/route.h>
 #include <pvlens/core.h>
+#include <pvlens/net_check.h>
 
 #define PVNET_GOOD_PACKET_LEN	(ETH_HLEN + VLAN_HLEN + ETH_DATA_LEN)
 /* Packets up to this size are copied so their buffer can be reused. */
@@ -82,6 +83,14 @@ static const char * const pvnet_counters[PVNET_NR_COUNTERS] = {
 	[PVNET_C_RX_DROP_NOMEM] = "rx_drop_nomem",
 	[PVNET_C_RX_REFILL_FAILED] = "rx_refill_failed",
 	[PVNET_C_RX_BUFFERS] = "rx_buffers",
+};
+
+/* Where each device-input verdict of pvlens/net_check.h is counted. */
+static const u8 pvnet_rx_drop_counter[PVNET_RX_NR_VERDICTS] = {
+	[PVNET_RX_SHORT] = PVNET_C_RX_DROP_SHORT,
+	[PVNET_RX_TOO_LONG] = PVNET_C_RX_DROP_TOO_LONG,
+	[PVNET_RX_NUM_BUFFERS] = PVNET_C_RX_DROP_NUM_BUFFERS,
+	[PVNET_RX_HDR_FLAGS ... PVNET_RX_HDR_LEN] = PVNET_C_RX_DROP_BAD_HDR,
 };
 
 static const struct pvlens_desc pvnet_desc = {
@@ -269,6 +278,12 @@ static unsigned int pvnet_small_buf_len(struct pvnet_info *vi)
 	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 }
 
+/* What a small buffer offers the device, the virtio header included. */
+static unsigned int pvnet_small_rx_len(struct pvnet_info *vi)
+{
+	return vi->hdr_len + PVNET_GOOD_PACKET_LEN;
+}
+
 static int pvnet_add_recvbuf_small(struct pvnet_info *vi, struct pvnet_rq *rq,
 				   gfp_t gfp)
 {
@@ -283,8 +298,7 @@ static int pvnet_add_recvbuf_small(struct pvnet_info *vi, struct pvnet_rq *rq,
 	buf = (char *)page_address(frag->page) + frag->offset;
 	get_page(frag->page);
 	frag->offset += len;
-	sg_init_one(rq->sg, buf + PVNET_RX_PAD,
-		    vi->hdr_len + PVNET_GOOD_PACKET_LEN);
+	sg_init_one(rq->sg, buf + PVNET_RX_PAD, pvnet_small_rx_len(vi));
 	err = virtqueue_add_inbuf(rq->vq, rq->sg, 1, buf, gfp);
 	if (err < 0)
 		put_page(virt_to_head_page(buf));
@@ -482,20 +496,19 @@ static void pvnet_free_rx_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 		pvnet_give_pages(rq, buf);
 }
 
+/* What a big-mode chain takes in, as far as the skb can hold it. */
+static unsigned int pvnet_big_chain_len(struct pvnet_info *vi)
+{
+	return pvnet_big_rx_len(vi->hdr_len, PAGE_SIZE, PVNET_BIG_DATA_OFF,
+				vi->big_packets_num_skbfrags, MAX_SKB_FRAGS);
+}
+
+/* @len was checked by pvnet_check_rx_first(), as in the two below. */
 static struct sk_buff *pvnet_receive_small(struct pvnet_info *vi,
 					   struct pvnet_rq *rq, void *buf,
 					   unsigned int len)
 {
 	struct sk_buff *skb;
-
-	if (unlikely(len > vi->hdr_len + PVNET_GOOD_PACKET_LEN)) {
-		net_warn_ratelimited("%s: rx: used length %u exceeds buffer %u\n",
-				     vi->dev->name, len,
-				     vi->hdr_len + PVNET_GOOD_PACKET_LEN);
-		pvnet_rx_drop(rq, PVNET_C_RX_DROP_TOO_LONG);
-		put_page(virt_to_head_page(buf));
-		return NULL;
-	}
 
 	skb = build_skb(buf, pvnet_small_buf_len(vi));
 	if (unlikely(!skb)) {
@@ -512,20 +525,10 @@ static struct sk_buff *pvnet_receive_big(struct pvnet_info *vi,
 					 struct pvnet_rq *rq, struct page *page,
 					 unsigned int len)
 {
-	unsigned int max_len = vi->hdr_len + PAGE_SIZE - PVNET_BIG_DATA_OFF +
-			       vi->big_packets_num_skbfrags * PAGE_SIZE;
 	unsigned int offset, copy, size;
 	struct sk_buff *skb;
 	struct page *next;
 	char *data;
-
-	if (unlikely(len > max_len)) {
-		net_warn_ratelimited("%s: rx: used length %u exceeds buffer %u\n",
-				     vi->dev->name, len, max_len);
-		pvnet_rx_drop(rq, PVNET_C_RX_DROP_TOO_LONG);
-		pvnet_give_pages(rq, page);
-		return NULL;
-	}
 
 	skb = napi_alloc_skb(&rq->napi, PVNET_GOOD_COPY_LEN);
 	if (unlikely(!skb)) {
@@ -543,6 +546,9 @@ static struct sk_buff *pvnet_receive_big(struct pvnet_info *vi,
 	offset += copy;
 
 	while (len) {
+		/* Not for a length pvnet_big_chain_len() bounds; kept so that
+		 * a mistake there cannot run past the chain or frags[].
+		 */
 		if (unlikely(!page ||
 			     skb_shinfo(skb)->nr_frags == MAX_SKB_FRAGS)) {
 			pvnet_rx_drop(rq, PVNET_C_RX_DROP_TOO_LONG);
@@ -581,34 +587,17 @@ static void pvnet_drain_mergeable(struct pvnet_rq *rq, unsigned int num_buf)
 	}
 }
 
+/* @num_buf: the header's num_buffers, checked with @len. */
 static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 					       struct pvnet_rq *rq, void *buf,
-					       void *ctx, unsigned int len)
+					       void *ctx, unsigned int len,
+					       unsigned int num_buf)
 {
-	struct virtio_net_hdr_mrg_rxbuf *hdr = buf;
 	unsigned int truesize = (unsigned long)ctx;
 	struct page *page = virt_to_head_page(buf);
 	unsigned int offset = buf - page_address(page);
 	struct sk_buff *head_skb, *curr_skb;
-	unsigned int num_buf, copy, nr;
-
-	num_buf = virtio16_to_cpu(vi->vdev, hdr->num_buffers);
-	if (unlikely(!num_buf ||
-		     num_buf > virtqueue_get_vring_size(rq->vq))) {
-		net_warn_ratelimited("%s: rx: bad num_buffers %u\n",
-				     vi->dev->name, num_buf);
-		pvnet_rx_drop(rq, PVNET_C_RX_DROP_NUM_BUFFERS);
-		put_page(page);
-		return NULL;
-	}
-	if (unlikely(len > truesize)) {
-		net_warn_ratelimited("%s: rx: used length %u exceeds buffer %u\n",
-				     vi->dev->name, len, truesize);
-		pvnet_rx_drop(rq, PVNET_C_RX_DROP_TOO_LONG);
-		put_page(page);
-		pvnet_drain_mergeable(rq, num_buf - 1);
-		return NULL;
-	}
+	unsigned int copy, nr;
 
 	head_skb = napi_alloc_skb(&rq->napi, PVNET_GOOD_COPY_LEN);
 	if (unlikely(!head_skb)) {
@@ -642,7 +631,7 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 		pvlens_count(rq->pq, PVNET_C_RX_BUFFERS, 1);
 		page = virt_to_head_page(buf);
 		truesize = (unsigned long)ctx;
-		if (unlikely(len > truesize)) {
+		if (unlikely(pvnet_check_rx_used(len, truesize))) {
 			net_warn_ratelimited("%s: rx: used length %u exceeds buffer %u\n",
 					     vi->dev->name, len, truesize);
 			pvnet_rx_drop(rq, PVNET_C_RX_DROP_TOO_LONG);
@@ -699,29 +688,47 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 			      void *buf, unsigned int len, void *ctx,
 			      u64 start_ns, u64 *now)
 {
+	unsigned int buf_len, bytes, num_buf = 1, posted = 1;
+	struct virtio_device *vdev = vi->vdev;
 	struct net_device *dev = vi->dev;
 	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct pvnet_rx_hdr rh;
+	enum pvnet_rx_verdict v;
 	struct sk_buff *skb;
-	unsigned int bytes;
 
-	if (unlikely(len < vi->hdr_len + ETH_HLEN)) {
-		net_warn_ratelimited("%s: rx: used length %u shorter than a frame\n",
-				     dev->name, len);
-		pvnet_rx_drop(rq, PVNET_C_RX_DROP_SHORT);
+	/* The header's page may be freed or reused once the skb is built.
+	 * Every buffer has room for it; the length is checked before any of
+	 * it is believed.
+	 */
+	if (vi->mergeable_rx_bufs) {
+		memcpy(&hdr, buf, vi->hdr_len);
+		buf_len = (unsigned long)ctx;
+		num_buf = virtio16_to_cpu(vdev, hdr.num_buffers);
+		/* This buffer and those still on the ring, one descriptor each. */
+		posted = virtqueue_get_vring_size(rq->vq) - rq->vq->num_free + 1;
+	} else if (vi->big_packets) {
+		memcpy(&hdr, page_address(buf), vi->hdr_len);
+		buf_len = pvnet_big_chain_len(vi);
+	} else {
+		memcpy(&hdr, buf + PVNET_RX_PAD, vi->hdr_len);
+		buf_len = pvnet_small_rx_len(vi);
+	}
+
+	v = pvnet_check_rx_first(len, buf_len, vi->hdr_len, num_buf, posted);
+	if (unlikely(v)) {
+		net_warn_ratelimited("%s: rx: %s: used length %u of %u, num_buffers %u of %u posted\n",
+				     dev->name, pvnet_rx_verdict_name(v), len,
+				     buf_len, num_buf, posted);
+		pvnet_rx_drop(rq, pvnet_rx_drop_counter[v]);
 		pvnet_free_rx_buf(vi, rq, buf);
+		/* Only then is num_buffers known good: drop the packet's rest. */
+		if (v == PVNET_RX_TOO_LONG && vi->mergeable_rx_bufs)
+			pvnet_drain_mergeable(rq, num_buf - 1);
 		return;
 	}
 
-	/* The header's page may be freed or reused once the skb is built. */
 	if (vi->mergeable_rx_bufs)
-		memcpy(&hdr, buf, vi->hdr_len);
-	else if (vi->big_packets)
-		memcpy(&hdr, page_address(buf), vi->hdr_len);
-	else
-		memcpy(&hdr, buf + PVNET_RX_PAD, vi->hdr_len);
-
-	if (vi->mergeable_rx_bufs)
-		skb = pvnet_receive_mergeable(vi, rq, buf, ctx, len);
+		skb = pvnet_receive_mergeable(vi, rq, buf, ctx, len, num_buf);
 	else if (vi->big_packets)
 		skb = pvnet_receive_big(vi, rq, buf, len);
 	else
@@ -729,17 +736,27 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 	if (unlikely(!skb))
 		return;
 
-	if (hdr.hdr.flags & VIRTIO_NET_HDR_F_DATA_VALID)
+	rh.flags = hdr.hdr.flags;
+	rh.gso_type = hdr.hdr.gso_type;
+	rh.hdr_len = virtio16_to_cpu(vdev, hdr.hdr.hdr_len);
+	rh.gso_size = virtio16_to_cpu(vdev, hdr.hdr.gso_size);
+	rh.csum_start = virtio16_to_cpu(vdev, hdr.hdr.csum_start);
+	rh.csum_offset = virtio16_to_cpu(vdev, hdr.hdr.csum_offset);
+	v = pvnet_check_rx_hdr(&rh, skb->len, vdev->features);
+
+	if (rh.flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 
-	/* Checks gso type/size and that csum_start/offset lie in the packet. */
-	if (unlikely(virtio_net_hdr_to_skb(skb, &hdr.hdr,
-					   virtio_is_little_endian(vi->vdev)))) {
-		net_warn_ratelimited("%s: rx: bad header: flags %u gso type %u size %u csum %u+%u\n",
-				     dev->name, hdr.hdr.flags, hdr.hdr.gso_type,
-				     virtio16_to_cpu(vi->vdev, hdr.hdr.gso_size),
-				     virtio16_to_cpu(vi->vdev, hdr.hdr.csum_start),
-				     virtio16_to_cpu(vi->vdev, hdr.hdr.csum_offset));
+	/* The stack's own check looks into the packet (protocol, lengths). */
+	if (unlikely(v) ||
+	    unlikely(virtio_net_hdr_to_skb(skb, &hdr.hdr,
+					   virtio_is_little_endian(vdev)))) {
+		net_warn_ratelimited("%s: rx: bad header (%s): flags %#x gso type %#x size %u hdr_len %u csum %u+%u, length %u\n",
+				     dev->name, v ? pvnet_rx_verdict_name(v) :
+				     "refused by virtio_net_hdr_to_skb",
+				     rh.flags, rh.gso_type, rh.gso_size,
+				     rh.hdr_len, rh.csum_start, rh.csum_offset,
+				     skb->len);
 		pvnet_rx_drop(rq, PVNET_C_RX_DROP_BAD_HDR);
 		dev_kfree_skb(skb);
 		return;
@@ -1485,43 +1502,17 @@ static const unsigned int pvnet_rx_drop_counters[] = {
 	PVNET_C_RX_DROP_NOMEM,
 };
 
-/* The queue numbers pvlens_core keeps per CPU but has no reader for. */
-struct pvnet_queue_base {
-	u64 kicks;
-	u64 kicks_suppressed;
-	u64 interrupts;
-	u64 spurious;
-	struct pvlens_hist kick_cost;
-};
-
-static void pvnet_queue_base_read(struct pvlens_queue *q,
-				  struct pvnet_queue_base *b)
-{
-	unsigned int cpu;
-
-	memset(b, 0, sizeof(*b));
-	for_each_possible_cpu(cpu) {
-		struct pvlens_cpu_stats *s = per_cpu_ptr(q->pcpu, cpu);
-
-		b->kicks += READ_ONCE(s->kicks);
-		b->kicks_suppressed += READ_ONCE(s->kicks_suppressed);
-		b->interrupts += READ_ONCE(s->interrupts);
-		b->spurious += READ_ONCE(s->spurious_interrupts);
-		pvlens_hist_merge(&b->kick_cost, &s->kick_cost);
-	}
-}
-
 static void pvnet_fill_queue_stats(struct pvlens_queue *q, unsigned int cls,
 				   const struct pvnet_stat_desc *desc,
 				   unsigned int n, u64 *data)
 {
 	struct pvlens_class_stats cs;
-	struct pvnet_queue_base b;
+	struct pvlens_queue_totals b;
 	unsigned int i, j;
 	u64 v;
 
 	pvlens_queue_class_read(q, cls, &cs);
-	pvnet_queue_base_read(q, &b);
+	pvlens_queue_read(q, &b);
 	for (i = 0; i < n; i++) {
 		switch (desc[i].src) {
 		case PVNET_S_OPS:
@@ -1549,7 +1540,7 @@ static void pvnet_fill_queue_stats(struct pvlens_queue *q, unsigned int cls,
 			v = b.interrupts;
 			break;
 		case PVNET_S_SPURIOUS:
-			v = b.spurious;
+			v = b.spurious_interrupts;
 			break;
 		case PVNET_S_KICK_COST_P50:
 			v = pvlens_hist_percentile(&b.kick_cost, PVLENS_P50);
@@ -1787,11 +1778,8 @@ static void pvnet_update_settings(struct pvnet_info *vi)
 		return;
 
 	virtio_cread_le(vi->vdev, struct virtio_net_config, speed, &speed);
-	if (ethtool_validate_speed(speed))
-		vi->speed = speed;
 	virtio_cread_le(vi->vdev, struct virtio_net_config, duplex, &duplex);
-	if (ethtool_validate_duplex(duplex))
-		vi->duplex = duplex;
+	pvnet_config_link(speed, duplex, &vi->speed, &vi->duplex);
 }
 
 static void pvnet_config_changed_work(struct work_struct *work)
@@ -2070,7 +2058,7 @@ static int pvnet_validate(struct virtio_device *vdev)
 		u16 mtu = virtio_cread16(vdev,
 					 offsetof(struct virtio_net_config, mtu));
 
-		if (mtu < ETH_MIN_MTU) {
+		if (pvnet_check_mtu(mtu)) {
 			dev_warn(&vdev->dev, "device MTU %u < %u ignored\n",
 				 mtu, ETH_MIN_MTU);
 			__virtio_clear_bit(vdev, VIRTIO_NET_F_MTU);
@@ -2089,25 +2077,27 @@ static bool pvnet_guest_gso(struct virtio_device *vdev)
 
 static u16 pvnet_read_max_queue_pairs(struct virtio_device *vdev)
 {
-	u16 n;
+	u16 n, use;
 
 	if (!virtio_has_feature(vdev, VIRTIO_NET_F_MQ))
 		return 1;
 
 	n = virtio_cread16(vdev, offsetof(struct virtio_net_config,
 					  max_virtqueue_pairs));
-	if (n < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN ||
-	    n > VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX) {
+	switch (pvnet_check_max_pairs(n, PVNET_MAX_QUEUE_PAIRS, &use)) {
+	case PVNET_CFG_BAD:
 		dev_warn(&vdev->dev,
-			 "max_virtqueue_pairs %u out of range, using 1\n", n);
-		return 1;
-	}
-	if (n > PVNET_MAX_QUEUE_PAIRS) {
+			 "max_virtqueue_pairs %u out of range, using %u\n",
+			 n, use);
+		break;
+	case PVNET_CFG_CAPPED:
 		dev_warn(&vdev->dev, "max_virtqueue_pairs %u, using %u\n",
-			 n, PVNET_MAX_QUEUE_PAIRS);
-		n = PVNET_MAX_QUEUE_PAIRS;
+			 n, use);
+		break;
+	case PVNET_CFG_OK:
+		break;
 	}
-	return n;
+	return use;
 }
 
 static void pvnet_setup_features(struct pvnet_info *vi)
@@ -2207,7 +2197,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_MTU)) {
 		mtu = virtio_cread16(vdev, offsetof(struct virtio_net_config, mtu));
 		/* Checked in validate; the device must not change it since. */
-		if (mtu < ETH_MIN_MTU) {
+		if (pvnet_check_mtu(mtu)) {
 			dev_err(&vdev->dev, "device MTU changed to %d\n", mtu);
 			err = -EINVAL;
 			goto err_free;

@@ -91,11 +91,27 @@ unsigned int pvlens_dev_nr_queues(const struct pvlens_dev *pd);
 /* Zeroes every counter and histogram of every queue (not inflight). */
 void pvlens_dev_reset(struct pvlens_dev *pd);
 
+/* A queue's numbers that are not per class, summed over the CPUs. */
+struct pvlens_queue_totals {
+	u64 kicks;
+	u64 kicks_suppressed;
+	u64 kicked_ops;
+	u64 interrupts;
+	u64 spurious_interrupts;
+	u64 requeues;
+	struct pvlens_hist kick_cost;
+};
+
 /* Aggregated reads, for drivers that report through ethtool and for tests. */
+void pvlens_queue_read(struct pvlens_queue *q, struct pvlens_queue_totals *out);
 void pvlens_queue_class_read(struct pvlens_queue *q, unsigned int cls,
 			     struct pvlens_class_stats *out);
 u64 pvlens_queue_counter_read(struct pvlens_queue *q, unsigned int counter);
 
+/*
+ * local_clock(), not sched_clock(): with the TSC marked unstable (as under
+ * TCG) sched_clock() may tick in jiffies, and every latency read as 0.
+ */
 static __always_inline u64 pvlens_now(void)
 {
 	if (static_branch_likely(&pvlens_timing_key))
