@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvlens/blk_check.h>
+#include "fuzz_reader.h"
 
 #define ID	VIRTIO_BLK_ID_BYTES
 
@@ -34,21 +35,6 @@ struct in {
 	u32 opt_io, d_align, max_sectors, d_segs, dflt;
 	u64 capacity;
 };
-
-struct reader {
-	const unsigned char *p;
-	size_t left;
-};
-
-static u64 take(struct reader *r, unsigned int bytes)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < bytes && r->left; i++, r->left--)
-		v |= (u64)*r->p++ << (8 * i);
-	return v;
-}
 
 /* A complaint says why; OK does not. */
 static void check_verdict(struct pvlens_blk_verdict v)

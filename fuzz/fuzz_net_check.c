@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvlens/net_check.h>
+#include "fuzz_reader.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* Posted buffers and packets up to 128 KiB: more than any ring entry. */
@@ -25,22 +26,6 @@
 #define MAX_PAGES	32
 
 static unsigned char scratch[MAX_LEN + 1];
-
-/* Little-endian fields from the input, 0 once it runs out. */
-struct reader {
-	const unsigned char *p;
-	size_t n;
-};
-
-static u64 get(struct reader *r, unsigned int bytes)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < bytes && r->n; i++, r->p++, r->n--)
-		v |= (u64)*r->p << (8 * i);
-	return v;
-}
 
 struct in {
 	struct pvnet_rx_hdr h;
@@ -127,8 +112,8 @@ static void check_rx(const struct in *in, struct reader *r)
 			abort();
 		if (taken == MAX_LATER || !r->n)
 			break;
-		size = (u32)get(r, 2);
-		len = (u32)get(r, 2);
+		size = (u32)take(r, 2);
+		len = (u32)take(r, 2);
 		taken++;
 		v = pvnet_check_rx_used(len, size);
 		if (v != (len > size ? PVNET_RX_TOO_LONG : PVNET_RX_OK))
@@ -312,29 +297,29 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct in in;
 
 	/* struct virtio_net_hdr_mrg_rxbuf as the device writes it (LE). */
-	in.h.flags = (u8)get(&r, 1);
-	in.h.gso_type = (u8)get(&r, 1);
-	in.h.hdr_len = (u16)get(&r, 2);
-	in.h.gso_size = (u16)get(&r, 2);
-	in.h.csum_start = (u16)get(&r, 2);
-	in.h.csum_offset = (u16)get(&r, 2);
-	in.num_buffers = (u16)get(&r, 2);
-	in.features = get(&r, 8);
-	in.len = (u32)get(&r, 4);
-	in.buf_len = (u32)get(&r, 4) & MAX_LEN;
-	in.pkt_len = (u32)get(&r, 4) & MAX_LEN;
-	in.posted = (u16)get(&r, 2);
-	in.hdr_len = (u8)get(&r, 1);
-	in.page_shift = (u8)get(&r, 1);
-	in.nr_pages = (u8)get(&r, 1);
-	in.max_frags = (u8)get(&r, 1);
-	in.data_off = (u16)get(&r, 2);
-	in.tailroom = (u16)get(&r, 2);
-	in.pairs = (u16)get(&r, 2);
-	in.driver_max = (u16)get(&r, 2);
-	in.mtu = (u32)get(&r, 4);
-	in.speed = (u32)get(&r, 4);
-	in.duplex = (u8)get(&r, 1);
+	in.h.flags = (u8)take(&r, 1);
+	in.h.gso_type = (u8)take(&r, 1);
+	in.h.hdr_len = (u16)take(&r, 2);
+	in.h.gso_size = (u16)take(&r, 2);
+	in.h.csum_start = (u16)take(&r, 2);
+	in.h.csum_offset = (u16)take(&r, 2);
+	in.num_buffers = (u16)take(&r, 2);
+	in.features = take(&r, 8);
+	in.len = (u32)take(&r, 4);
+	in.buf_len = (u32)take(&r, 4) & MAX_LEN;
+	in.pkt_len = (u32)take(&r, 4) & MAX_LEN;
+	in.posted = (u16)take(&r, 2);
+	in.hdr_len = (u8)take(&r, 1);
+	in.page_shift = (u8)take(&r, 1);
+	in.nr_pages = (u8)take(&r, 1);
+	in.max_frags = (u8)take(&r, 1);
+	in.data_off = (u16)take(&r, 2);
+	in.tailroom = (u16)take(&r, 2);
+	in.pairs = (u16)take(&r, 2);
+	in.driver_max = (u16)take(&r, 2);
+	in.mtu = (u32)take(&r, 4);
+	in.speed = (u32)take(&r, 4);
+	in.duplex = (u8)take(&r, 1);
 
 	check_hdr(&in);
 	check_big(&in);

@@ -13,23 +13,7 @@
 #ifndef _PVLENS_BLK_CHECK_H
 #define _PVLENS_BLK_CHECK_H
 
-#ifdef __KERNEL__
-#include <linux/limits.h>
-#include <linux/stddef.h>
-#include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-/* The same spellings as pvlens/hist.h and pvlens/pvclock_math.h. */
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-#ifndef U32_MAX
-#define U32_MAX UINT32_MAX
-#endif
-#endif
+#include <pvlens/types.h>
 #include <linux/virtio_blk.h>
 
 /* Longest descriptor chain of one request: the split ring's index range. */

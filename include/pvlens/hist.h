@@ -8,18 +8,7 @@
 #ifndef _PVLENS_HIST_H
 #define _PVLENS_HIST_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#include <linux/limits.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-typedef unsigned long long u64;
-typedef unsigned int u32;
-#ifndef U64_MAX
-#define U64_MAX UINT64_MAX
-#endif
-#endif
+#include <pvlens/types.h>
 
 /*
  * Bucket 0 holds [0, 1024) ns, bucket b (1 <= b < LAST) holds

@@ -13,21 +13,13 @@
 #ifndef _PVLENS_NET_CHECK_H
 #define _PVLENS_NET_CHECK_H
 
-#ifdef __KERNEL__
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
-#include <linux/types.h>
+#include <pvlens/types.h>
+#ifdef __KERNEL__
 #include <uapi/linux/virtio_net.h>
 #else
-#include <stdbool.h>
-#include <linux/ethtool.h>
-#include <linux/if_ether.h>
 #include <linux/virtio_net.h>
-/* The same spellings as pvlens/hist.h, so both headers can be included. */
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
 #endif
 
 /*

@@ -10,15 +10,7 @@
 #ifndef _PVLENS_PVCLOCK_MATH_H
 #define _PVLENS_PVCLOCK_MATH_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
-/* The same spellings as pvlens/hist.h, so both headers can be included. */
-typedef unsigned long long u64;
-typedef unsigned int u32;
-typedef long long s64;
-typedef signed char s8;
-#endif
+#include <pvlens/types.h>
 
 /*
  * The pvclock scaling of a TSC delta: shift @delta left by @shift (right when

@@ -52,20 +52,13 @@ done
 echo 1 > "$hook"
 ktap_eq "blk_needs_reset_injected_under_load" "$loaded" 1
 
-for _ in $(seq 600); do
-	kill -0 "$fio_pid" 2> /dev/null || break
-	sleep 0.1
-done
-if kill -0 "$fio_pid" 2> /dev/null; then
-	kill -9 "$fio_pid"
+if blk_fio_wait "$fio_pid" 60; then
+	ktap_ok "blk_needs_reset_fio_finishes"
+	[ "$BLK_FIO_RC" -ne 0 ] && tail -5 /tmp/blk_nr.out | sed 's/^/# /'
+	ktap_eq "blk_needs_reset_fio_verify_passes" "$BLK_FIO_RC" 0
+else
 	ktap_fail "blk_needs_reset_fio_finishes"
 	ktap_fail "blk_needs_reset_fio_verify_passes"
-else
-	ktap_ok "blk_needs_reset_fio_finishes"
-	wait "$fio_pid"
-	rc=$?
-	[ $rc -ne 0 ] && tail -5 /tmp/blk_nr.out | sed 's/^/# /'
-	ktap_eq "blk_needs_reset_fio_verify_passes" "$rc" 0
 fi
 
 dmesg | sed -n '/pvlens-test: needs-reset begin/,$p' > /tmp/blk_nr.dmesg

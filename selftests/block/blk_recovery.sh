@@ -32,20 +32,13 @@ echo "# $pci COMMAND $cmd -> $(setpci -s "$pci" COMMAND)"
 sleep "${BLK_BUSMASTER_OFF_SECS:-1}"
 setpci -s "$pci" COMMAND="$cmd"
 
-for _ in $(seq 600); do
-	kill -0 "$fio_pid" 2> /dev/null || break
-	sleep 0.1
-done
-if kill -0 "$fio_pid" 2> /dev/null; then
-	kill -9 "$fio_pid"
+if blk_fio_wait "$fio_pid" 60; then
+	ktap_ok "blk_recovery_fio_finishes"
+	[ "$BLK_FIO_RC" -ne 0 ] && tail -5 /tmp/blk_rec.out | sed 's/^/# /'
+	ktap_eq "blk_recovery_fio_verify_passes" "$BLK_FIO_RC" 0
+else
 	ktap_fail "blk_recovery_fio_finishes"
 	ktap_fail "blk_recovery_fio_verify_passes"
-else
-	ktap_ok "blk_recovery_fio_finishes"
-	wait "$fio_pid"
-	rc=$?
-	[ $rc -ne 0 ] && tail -5 /tmp/blk_rec.out | sed 's/^/# /'
-	ktap_eq "blk_recovery_fio_verify_passes" "$rc" 0
 fi
 resets=$(($(blk_sum "$disk" resets) - r0))
 echo "# resets $resets timeouts $(blk_sum "$disk" timeouts) requeued $(blk_sum "$disk" reset_requeues) failed $(blk_sum "$disk" err_reset)"

@@ -28,17 +28,11 @@ for _ in $(seq 100); do
 done
 ktap_check "blk_remove_disk_gone" [ ! -e "/sys/block/$disk" ]
 ktap_check "blk_remove_pvlens_dir_gone" [ ! -e "$vdev/pvlens" ]
-for _ in $(seq 150); do
-	kill -0 "$fio_pid" 2> /dev/null || break
-	sleep 0.1
-done
-if kill -0 "$fio_pid" 2> /dev/null; then
-	kill -9 "$fio_pid"
-	ktap_fail "blk_remove_fio_ends_without_hang"
-else
-	wait "$fio_pid"
-	echo "# fio exit status $? (errors expected)"
+if blk_fio_wait "$fio_pid" 15; then
+	echo "# fio exit status $BLK_FIO_RC (errors expected)"
 	ktap_ok "blk_remove_fio_ends_without_hang"
+else
+	ktap_fail "blk_remove_fio_ends_without_hang"
 fi
 ktap_check "blk_remove_module_unloads" rmmod pvlens_blk
 ktap_exit

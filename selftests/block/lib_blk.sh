@@ -88,3 +88,20 @@ blk_hist_total() {
 	dbg="/sys/kernel/debug/pvlens/$(basename "$(blk_vdev "$1")")"
 	cat "$dbg"/*/histogram | awk -v c="$2" '$1 == c { t += $4 } END { print t + 0 }'
 }
+
+# blk_fio_wait PID SECS: wait up to SECS for the background fio PID.  True
+# when it ended (its exit status in BLK_FIO_RC); false when it hung and was
+# killed.
+blk_fio_wait() {
+	local _
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2> /dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2> /dev/null; then
+		kill -9 "$1"
+		return 1
+	fi
+	wait "$1"
+	BLK_FIO_RC=$?
+}
