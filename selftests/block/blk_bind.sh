@@ -13,19 +13,6 @@ drv=/sys/bus/virtio/drivers/pvlens_blk
 ko=$(find "$PVLENS_TOP/drivers/block" -name pvlens_blk.ko | head -n 1)
 loops=${BLK_BIND_LOOPS:-5}
 
-wait_disk() { # present|absent
-	local i
-	for i in $(seq 50); do
-		if [ "$1" = present ]; then
-			[ -n "$(blk_disks)" ] && return 0
-		else
-			[ -z "$(blk_disks)" ] && return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
 readable() {
 	local d
 	d=$(blk_disk_of d0)
@@ -41,10 +28,10 @@ ktap_check "blk_still_bound_after_refused_rmmod" [ -e "$drv/$vdev" ]
 
 ok=1
 for i in $(seq "$loops"); do
-	if ! { echo "$vdev" > "$drv/unbind" && wait_disk absent; }; then
+	if ! { echo "$vdev" > "$drv/unbind" && blk_wait_disk absent; }; then
 		ok=0; echo "# unbind $i"; break
 	fi
-	if ! { echo "$vdev" > "$drv/bind" && wait_disk present && readable; }; then
+	if ! { echo "$vdev" > "$drv/bind" && blk_wait_disk present && readable; }; then
 		ok=0; echo "# bind $i"; break
 	fi
 done
@@ -52,10 +39,10 @@ ktap_check "blk_unbind_bind_loop" [ $ok = 1 ]
 
 ok=1
 for i in $(seq "$loops"); do
-	if ! { rmmod pvlens_blk && wait_disk absent; }; then
+	if ! { rmmod pvlens_blk && blk_wait_disk absent; }; then
 		ok=0; echo "# rmmod $i"; break
 	fi
-	if ! { insmod "$ko" && wait_disk present && readable; }; then
+	if ! { insmod "$ko" && blk_wait_disk present && readable; }; then
 		ok=0; echo "# insmod $i"; break
 	fi
 done

@@ -105,3 +105,18 @@ blk_fio_wait() {
 	wait "$1"
 	BLK_FIO_RC=$?
 }
+
+# blk_wait_disk present|absent: wait up to 10 s until some pvlens_blk disk
+# exists, or none does.
+blk_wait_disk() {
+	local _
+	for _ in $(seq 100); do
+		if [ "$1" = present ]; then
+			[ -n "$(blk_disks)" ] && return 0
+		else
+			[ -z "$(blk_disks)" ] && return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}

@@ -25,24 +25,11 @@ fi
 ktap_ok "blk_bound_before_sweep"
 vdev=$(basename "$(blk_vdev "$disk")")
 
-wait_disk() { # present|absent
-	local _
-	for _ in $(seq 100); do
-		if [ "$1" = present ]; then
-			[ -n "$(blk_disks)" ] && return 0
-		else
-			[ -z "$(blk_disks)" ] && return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
 # works: bound, and a direct read of 64 KiB is one more read for the block
 # layer and one more for pvlens (each counts requests on its own).
 works() {
 	local d before_blk before_pv
-	[ -e "$drv/$vdev" ] && wait_disk present || return 1
+	[ -e "$drv/$vdev" ] && blk_wait_disk present || return 1
 	d=$(blk_disks | head -n 1)
 	before_blk=$(blk_stat "$d" 1)
 	before_pv=$(blk_sum "$d" read_ops)
@@ -59,7 +46,7 @@ gone() {
 }
 
 unbind() {
-	echo "$vdev" > $drv/unbind && wait_disk absent
+	echo "$vdev" > $drv/unbind && blk_wait_disk absent
 }
 
 unbind
