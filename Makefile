@@ -41,6 +41,7 @@ help:
 	@echo 'make lint       checkpatch --strict on every source file'
 	@echo 'make sparse     build with sparse (C=2)'
 	@echo 'make check-debug  the guest suite on a KASAN/lockdep/kmemleak kernel (qemu-test/debug-kernel/README.md)'
+	@echo 'make check-debug-ci  the subset of it that .ci/run runs (DEBUG_CI_TESTS)'
 	@echo 'make install    modules_install to updates/pvlens and the pvlens command'
 	@echo 'make deps       install missing Debian packages (root)'
 	@echo 'KVER=/KDIR= pick the kernel; default $(KVER)'
@@ -130,6 +131,14 @@ check-debug:
 	qemu-test/run --debug-checks --timeout-scale $(DEBUG_TIMEOUT_SCALE) \
 		--cmdline "$(DEBUG_CMDLINE)" -j $(DEBUG_JOBS) \
 		--include-manual 'faults-*' $(if $(TESTS),--tests "$(TESTS)")
+
+# What .ci/run runs on the debug kernel after make check: one configuration
+# per module and driver shape, so that CI stays within its budget (README,
+# "The debug lane in CI").
+DEBUG_CI_TESTS ?= core,clock,blk-1q,blk-2q,net-socket,net-mq
+.PHONY: check-debug-ci
+check-debug-ci:
+	$(MAKE) check-debug TESTS="$(DEBUG_CI_TESTS)"
 
 # Fuzzing and userspace static analysis (issue 7, fuzz/README.md).
 # make fuzz runs each libFuzzer harness for FUZZ_SECS seconds and fails on
