@@ -44,11 +44,14 @@ fio_pid=$!
 # Inject under load.  QEMU completes what it took before the bad chain
 # (requests are not lost there: nothing to requeue, unlike blk_recovery.sh);
 # what arrives after waits for the reset.
-loaded=0
-for _ in $(seq 200); do
-	[ "$(blk_sum "$disk" inflight)" -gt 2 ] && loaded=1 && break
-	sleep 0.02
+# Under load: fio has written at least 256 requests and is still running.
+w0=$(blk_stat "$disk" 5)
+for _ in $(seq 300); do
+	[ $(($(blk_stat "$disk" 5) - w0)) -ge 256 ] && break
+	sleep 0.05
 done
+loaded=0
+kill -0 "$fio_pid" 2> /dev/null && [ $(($(blk_stat "$disk" 5) - w0)) -ge 256 ] && loaded=1
 echo 1 > "$hook"
 ktap_eq "blk_needs_reset_injected_under_load" "$loaded" 1
 
