@@ -33,6 +33,10 @@
 #define PVNET_MAX_QUEUE_PAIRS	64
 #define PVNET_CTRL_TIMEOUT	(5 * HZ)
 #define PVNET_TX_STOP_ROOM	(2 + MAX_SKB_FRAGS)
+/* ethtool -G: a smaller tx ring would stop and never wake, and a big-mode
+ * chain without indirect descriptors takes as many.
+ */
+#define PVNET_MIN_RING		PVNET_TX_STOP_ROOM
 
 /* Receive packet size EWMA: sizes mergeable buffers.  The weight makes the
  * average insensitive to a ring's worth of odd packets.
@@ -154,6 +158,10 @@ struct pvnet_sq {
 	struct napi_struct napi;
 	struct pvlens_queue *pq;
 	unsigned int cb_opaque;
+	/* Under the tx lock: a resize owns the ring, rx NAPI keeps off. */
+	bool reset;
+	/* Packets the resize took back from the ring unsent. */
+	unsigned int recycled;
 	struct pvnet_sq_stats stats;
 	struct scatterlist sg[MAX_SKB_FRAGS + 2];
 	char name[16];
@@ -354,6 +362,20 @@ static unsigned int pvnet_mergeable_buf_len(struct pvnet_info *vi,
 	len = vi->hdr_len + clamp_t(unsigned int, ewma_pkt_len_read(&rq->avg_len),
 				    rq->min_buf_len, PAGE_SIZE - vi->hdr_len);
 	return ALIGN(len, L1_CACHE_BYTES);
+}
+
+static unsigned int pvnet_mergeable_min_buf_len(struct pvnet_info *vi,
+						struct virtqueue *vq)
+{
+	unsigned int rq_size = virtqueue_get_vring_size(vq);
+	unsigned int packet_len = vi->big_packets ? IP_MAX_MTU :
+						    vi->dev->max_mtu;
+	unsigned int buf_len = vi->hdr_len + ETH_HLEN + VLAN_HLEN + packet_len;
+	unsigned int min_buf_len = DIV_ROUND_UP(buf_len, rq_size);
+
+	/* A ring full of buffers must hold at least one largest packet. */
+	return max(max(min_buf_len, vi->hdr_len) - vi->hdr_len,
+		   (unsigned int)PVNET_GOOD_PACKET_LEN);
 }
 
 static int pvnet_add_recvbuf_mergeable(struct pvnet_info *vi,
@@ -871,14 +893,16 @@ static void pvnet_poll_cleantx(struct pvnet_info *vi, struct pvnet_rq *rq,
 	struct pvnet_sq *sq = &vi->sq[index];
 	struct netdev_queue *txq = netdev_get_tx_queue(vi->dev, index);
 
-	if (__netif_tx_trylock(txq)) {
+	if (!__netif_tx_trylock(txq))
+		return;
+	if (!sq->reset) {
 		do {
 			virtqueue_disable_cb(sq->vq);
 			pvnet_free_old_xmit(sq, txq, !!budget);
 		} while (unlikely(!virtqueue_enable_cb_delayed(sq->vq)));
 		pvnet_tx_wake(sq, txq);
-		__netif_tx_unlock(txq);
 	}
+	__netif_tx_unlock(txq);
 }
 
 static int pvnet_poll(struct napi_struct *napi, int budget)
@@ -1636,6 +1660,155 @@ static void pvnet_get_ringparam(struct net_device *dev,
 	ring->tx_pending = virtqueue_get_vring_size(vi->sq[0].vq);
 }
 
+/* virtqueue_resize() recycling: the queue is reset, so every buffer still
+ * posted comes back, used by the device or not.  Rx NAPI is disabled, which
+ * serialises the queue as for a refill.
+ */
+static void pvnet_rq_recycle(struct virtqueue *vq, void *buf)
+{
+	struct pvnet_info *vi = vq->vdev->priv;
+	struct pvnet_rq *rq = &vi->rq[vq2rxq(vq)];
+
+	pvnet_free_rx_buf(vi, rq, buf);
+	pvlens_inflight_sub(rq->pq, 1);
+}
+
+/* Counted only: pvnet_tx_resize() accounts them under the tx lock. */
+static void pvnet_sq_recycle(struct virtqueue *vq, void *buf)
+{
+	struct pvnet_info *vi = vq->vdev->priv;
+
+	dev_kfree_skb(buf);
+	vi->sq[vq2txq(vq)].recycled++;
+}
+
+static int pvnet_rx_resize(struct pvnet_info *vi, struct pvnet_rq *rq,
+			   u32 num)
+{
+	bool running = netif_running(vi->dev);
+	unsigned int qindex = rq - vi->rq;
+	int err;
+
+	if (running)
+		napi_disable(&rq->napi);
+
+	/* On failure the old ring stays, emptied: refilled below all the same. */
+	err = virtqueue_resize(rq->vq, num, pvnet_rq_recycle);
+	if (err)
+		netdev_err(vi->dev, "rx queue %u: resize to %u failed: %d\n",
+			   qindex, num, err);
+	rq->min_buf_len = pvnet_mergeable_min_buf_len(vi, rq->vq);
+
+	/* Closed, pvnet_open() fills it; unused, pvnet_set_queues() does. */
+	if (running && qindex < vi->curr_queue_pairs &&
+	    !pvnet_try_fill_recv(vi, rq, GFP_KERNEL))
+		schedule_delayed_work(&vi->refill, 0);
+	if (running)
+		pvnet_napi_enable(rq->vq, &rq->napi);
+	return err;
+}
+
+static int pvnet_tx_resize(struct pvnet_info *vi, struct pvnet_sq *sq,
+			   u32 num)
+{
+	bool running = netif_running(vi->dev);
+	unsigned int qindex = sq - vi->sq;
+	struct netdev_queue *txq = netdev_get_tx_queue(vi->dev, qindex);
+	int err;
+
+	if (running)
+		napi_disable(&sq->napi);
+
+	/* The stack does not transmit on a stopped queue: the ring is ours. */
+	__netif_tx_lock_bh(txq);
+	sq->reset = true;
+	netif_tx_stop_queue(txq);
+	/* What the device completed was sent: count it before the reset. */
+	pvnet_free_old_xmit(sq, txq, false);
+	sq->recycled = 0;
+	__netif_tx_unlock_bh(txq);
+
+	err = virtqueue_resize(sq->vq, num, pvnet_sq_recycle);
+	if (err)
+		netdev_err(vi->dev, "tx queue %u: resize to %u failed: %d\n",
+			   qindex, num, err);
+
+	__netif_tx_lock_bh(txq);
+	if (sq->recycled) {
+		pvlens_inflight_sub(sq->pq, sq->recycled);
+		u64_stats_update_begin(&sq->stats.syncp);
+		sq->stats.dropped += sq->recycled;
+		u64_stats_update_end(&sq->stats.syncp);
+		/* Queued to BQL, never to complete; the ring is empty now.  With
+		 * nothing recycled BQL still matches the ring: leave it.
+		 */
+		netdev_tx_reset_queue(txq);
+	}
+	sq->reset = false;
+	netif_tx_wake_queue(txq);
+	__netif_tx_unlock_bh(txq);
+
+	if (running)
+		pvnet_napi_enable(sq->vq, &sq->napi);
+	return err;
+}
+
+/* As the in-tree driver: every queue pair, used or not, gets the new sizes,
+ * one queue at a time, each reset alone (VIRTIO_F_RING_RESET) while the
+ * others run.  The first failure is returned; virtqueue_resize() keeps the
+ * old ring when it cannot allocate the new one, so that queue still works.
+ */
+static int pvnet_set_ringparam(struct net_device *dev,
+			       struct ethtool_ringparam *ring,
+			       struct kernel_ethtool_ringparam *kernel_ring,
+			       struct netlink_ext_ack *extack)
+{
+	struct pvnet_info *vi = netdev_priv(dev);
+	u32 rx = ring->rx_pending, tx = ring->tx_pending;
+	unsigned int i;
+	int err;
+
+	if (!virtio_has_feature(vi->vdev, VIRTIO_F_RING_RESET)) {
+		NL_SET_ERR_MSG_MOD(extack, "device cannot reset a queue (no VIRTIO_F_RING_RESET)");
+		return -EOPNOTSUPP;
+	}
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending) {
+		NL_SET_ERR_MSG_MOD(extack, "no rx mini or jumbo ring");
+		return -EINVAL;
+	}
+	if (rx > vi->rq[0].vq->num_max || tx > vi->sq[0].vq->num_max) {
+		NL_SET_ERR_MSG_MOD(extack, "ring size above the device maximum");
+		return -EINVAL;
+	}
+	if (rx < PVNET_MIN_RING || tx < PVNET_MIN_RING) {
+		NL_SET_ERR_MSG_MOD(extack, "ring size below MAX_SKB_FRAGS + 2, one packet");
+		return -EINVAL;
+	}
+	if (!virtio_has_feature(vi->vdev, VIRTIO_F_RING_PACKED) &&
+	    (!is_power_of_2(rx) || !is_power_of_2(tx))) {
+		NL_SET_ERR_MSG_MOD(extack, "split ring size must be a power of 2");
+		return -EINVAL;
+	}
+
+	for (i = 0; i < vi->max_queue_pairs; i++) {
+		if (virtqueue_get_vring_size(vi->sq[i].vq) != tx) {
+			err = pvnet_tx_resize(vi, &vi->sq[i], tx);
+			if (err)
+				goto fail;
+		}
+		if (virtqueue_get_vring_size(vi->rq[i].vq) != rx) {
+			err = pvnet_rx_resize(vi, &vi->rq[i], rx);
+			if (err)
+				goto fail;
+		}
+	}
+	return 0;
+
+fail:
+	NL_SET_ERR_MSG_MOD(extack, "queue resize failed, see the kernel log");
+	return err;
+}
+
 static void pvnet_get_channels(struct net_device *dev,
 			       struct ethtool_channels *channels)
 {
@@ -1755,6 +1928,7 @@ static const struct ethtool_ops pvnet_ethtool_ops = {
 	.get_drvinfo = pvnet_get_drvinfo,
 	.get_link = ethtool_op_get_link,
 	.get_ringparam = pvnet_get_ringparam,
+	.set_ringparam = pvnet_set_ringparam,
 	.get_strings = pvnet_get_strings,
 	.get_sset_count = pvnet_get_sset_count,
 	.get_ethtool_stats = pvnet_get_ethtool_stats,
@@ -1824,20 +1998,6 @@ static void pvnet_config_changed(struct virtio_device *vdev)
 }
 
 /* ----- setup and teardown ----- */
-
-static unsigned int pvnet_mergeable_min_buf_len(struct pvnet_info *vi,
-						struct virtqueue *vq)
-{
-	unsigned int rq_size = virtqueue_get_vring_size(vq);
-	unsigned int packet_len = vi->big_packets ? IP_MAX_MTU :
-						    vi->dev->max_mtu;
-	unsigned int buf_len = vi->hdr_len + ETH_HLEN + VLAN_HLEN + packet_len;
-	unsigned int min_buf_len = DIV_ROUND_UP(buf_len, rq_size);
-
-	/* A ring full of buffers must hold at least one largest packet. */
-	return max(max(min_buf_len, vi->hdr_len) - vi->hdr_len,
-		   (unsigned int)PVNET_GOOD_PACKET_LEN);
-}
 
 static int pvnet_find_vqs(struct pvnet_info *vi)
 {
