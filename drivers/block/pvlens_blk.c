@@ -214,14 +214,17 @@ static inline struct pvblk_vq *pvblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
 
 static void pvblk_reset_work(struct work_struct *work);
 
-static void pvblk_schedule_reset(struct pvblk *vblk)
+/* Returns true when this call queued the reset (none was pending). */
+static bool pvblk_schedule_reset(struct pvblk *vblk)
 {
 	unsigned long flags;
+	bool queued = false;
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
 	if (!vblk->gone && !READ_ONCE(vblk->dead))
-		queue_work(pvblk_wq, &vblk->reset_work);
+		queued = queue_work(pvblk_wq, &vblk->reset_work);
 	spin_unlock_irqrestore(&vblk->state_lock, flags);
+	return queued;
 }
 
 /*
@@ -729,11 +732,15 @@ static enum blk_eh_timer_return pvblk_timeout(struct request *req)
 	if (!READ_ONCE(recovery) && !READ_ONCE(vblk->removing))
 		return BLK_EH_RESET_TIMER;
 
-	dev_warn_ratelimited(&vblk->vdev->dev,
-			     "%s: request timed out after %u ms, resetting device\n",
-			     pvq->name, jiffies_to_msecs(req->timeout));
-	/* The reset work requeues or fails this request with the others. */
-	pvblk_schedule_reset(vblk);
+	/*
+	 * The reset work requeues or fails this request with the others;
+	 * a stall times out every request at once, so only the request that
+	 * queued the reset says so.
+	 */
+	if (pvblk_schedule_reset(vblk))
+		dev_warn(&vblk->vdev->dev,
+			 "%s: request timed out after %u ms, resetting device\n",
+			 pvq->name, jiffies_to_msecs(req->timeout));
 	return BLK_EH_RESET_TIMER;
 }
 

@@ -120,3 +120,59 @@ blk_wait_disk() {
 	done
 	return 1
 }
+
+# blk_recovery_check NAME DISK BREAK...: run a verifying fio on DISK, run the
+# command BREAK (something that makes the device lose or stall its queues)
+# 1.5 s into it, and report seven results NAME_*: BREAK succeeded, fio
+# finishes and verifies, the driver reset the device, no request failed,
+# nothing stays in flight, and plain I/O works afterwards.  Needs
+# pvlens_blk's recovery=Y.
+blk_recovery_check() {
+	local name=$1 disk=$2 fio_pid r0 t0 q0 resets
+	shift 2
+	echo 2000 > "/sys/block/$disk/queue/io_timeout"
+	r0=$(blk_sum "$disk" resets)
+	t0=$(blk_sum "$disk" timeouts)
+	q0=$(blk_sum "$disk" reset_requeues)
+	fio --name="$name" --filename="/dev/$disk" --direct=1 --ioengine=libaio \
+		--iodepth=16 --rw=randwrite --bs=4k --size=16M --verify=crc32c \
+		--do_verify=1 --verify_fatal=1 --randrepeat=0 > "/tmp/$name.out" 2>&1 &
+	fio_pid=$!
+	sleep 1.5
+	ktap_check "${name}_fault_injected" "$@"
+	if blk_fio_wait "$fio_pid" 60; then
+		ktap_ok "${name}_fio_finishes"
+		[ "$BLK_FIO_RC" -ne 0 ] && tail -5 "/tmp/$name.out" | sed 's/^/# /'
+		ktap_eq "${name}_fio_verify_passes" "$BLK_FIO_RC" 0
+	else
+		ktap_fail "${name}_fio_finishes"
+		ktap_fail "${name}_fio_verify_passes"
+	fi
+	resets=$(($(blk_sum "$disk" resets) - r0))
+	echo "# $name: resets $resets timeouts $(($(blk_sum "$disk" timeouts) - t0))" \
+		"requeued $(($(blk_sum "$disk" reset_requeues) - q0))" \
+		"failed $(blk_sum "$disk" err_reset)"
+	ktap_check "${name}_device_was_reset" [ "$resets" -ge 1 ]
+	ktap_eq "${name}_no_request_failed" "$(blk_sum "$disk" err_reset)" 0
+	ktap_eq "${name}_inflight_back_to_zero" \
+		"$(cat "$(blk_vdev "$disk")"/pvlens/*/inflight | sort -u)" 0
+	dd if=/dev/zero of="/dev/$disk" bs=64k count=16 oflag=direct status=none &&
+		dd if="/dev/$disk" of=/dev/null bs=64k count=16 iflag=direct status=none
+	ktap_eq "${name}_io_after_reset" "$?" 0
+	echo 30000 > "/sys/block/$disk/queue/io_timeout"
+}
+
+# blk_recovery_skip NAME [WHY]: the seven results of blk_recovery_check,
+# skipped (by default because recovery is off).
+blk_recovery_skip() {
+	local t
+	for t in fault_injected fio_finishes fio_verify_passes device_was_reset \
+		no_request_failed inflight_back_to_zero io_after_reset; do
+		ktap_skip "${1}_$t" "${2:-recovery off (a kernel without CONFIG_PM_SLEEP has no reset)}"
+	done
+}
+
+# blk_pci_of DISK: the PCI address (0000:00:04.0) of DISK's virtio device.
+blk_pci_of() {
+	basename "$(dirname "$(blk_vdev "$1")")"
+}
