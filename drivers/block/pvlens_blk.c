@@ -513,6 +513,19 @@ static void pvblk_request_done(struct request *req)
 	blk_mq_end_request(req, vbr->result);
 }
 
+/*
+ * A request the device answered: its status, and its end time, read once
+ * per interrupt or poll (*now starts at 0) because a clock read costs.
+ */
+static void pvblk_answered(struct pvblk_vq *pvq, struct pvblk_req *vbr,
+			   unsigned int len, u64 *now)
+{
+	if (vbr->start_ns && !*now)
+		*now = pvlens_now();
+	vbr->end_ns = *now;
+	pvblk_set_result(pvq, vbr, len);
+}
+
 static void pvblk_done(struct virtqueue *vq)
 {
 	struct pvblk *vblk = vq->vdev->priv;
@@ -531,10 +544,7 @@ static void pvblk_done(struct virtqueue *vq)
 
 			if (unlikely(pvblk_is_malformed(vblk, vbr)))
 				continue;
-			if (vbr->start_ns && !now)
-				now = pvlens_now();
-			vbr->end_ns = now;
-			pvblk_set_result(pvq, vbr, len);
+			pvblk_answered(pvq, vbr, len, &now);
 			found++;
 			if (likely(!blk_should_fake_timeout(req->q)))
 				blk_mq_complete_request(req);
@@ -702,10 +712,7 @@ static int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	while (pvq->vq && (vbr = virtqueue_get_buf(pvq->vq, &len)) != NULL) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
-		if (vbr->start_ns && !now)
-			now = pvlens_now();
-		vbr->end_ns = now;
-		pvblk_set_result(pvq, vbr, len);
+		pvblk_answered(pvq, vbr, len, &now);
 		found++;
 		if (!blk_mq_add_to_batch(req, iob, vbr->result != BLK_STS_OK,
 					 pvblk_complete_batch))
