@@ -587,8 +587,12 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	int err;
 
 	status = pvblk_prep_rq(hctx, vblk, req, vbr, pvlens_now());
-	if (unlikely(status))
+	if (unlikely(status)) {
+		/* No memory for the ranges or the segment list: back later. */
+		if (status == BLK_STS_RESOURCE)
+			pvlens_requeue(pvq->stats);
 		return status;
+	}
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	err = pvblk_add_req(pvq->vq, vbr);

@@ -88,3 +88,20 @@ faults_leaks() {
 	fi
 	ktap_eq "$1" "$n" 0
 }
+
+# faults_atomic_percent P: fail P% of every non-sleeping slab and page
+# allocation in the guest, in any context (a ring refill runs in softirq,
+# where no task filter applies; the stack-trace filter does not exist on
+# x86-64).  Sleeping allocations are never failed.  0 turns it off.
+faults_atomic_percent() {
+	local f
+	for f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+		echo Y > $f/ignore-gfp-wait
+		echo 1 > $f/interval
+		echo -1 > $f/times
+		echo 0 > $f/space
+		echo N > $f/task-filter
+		echo "$1" > $f/probability
+	done
+	echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
+}

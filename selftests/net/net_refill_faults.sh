@@ -15,29 +15,12 @@ cd "$(dirname "$0")" || exit 1
 . "$PVLENS_TOP/selftests/faults/lib_faults.sh"
 faults_require 8
 
-FAILSLAB=/sys/kernel/debug/failslab
-FAILPAGE=/sys/kernel/debug/fail_page_alloc
 # Percent of atomic allocations failed; enough to empty rings, not enough
 # to stop TCP.
 PERCENT=${NET_REFILL_FAULT_PERCENT:-5}
 
-# inject PERCENT: fail PERCENT% of the non-sleeping slab and page allocations
-# of any context (a refill runs in softirq, where no task filter applies).
-inject() {
-	local f
-	for f in $FAILSLAB $FAILPAGE; do
-		echo Y > $f/ignore-gfp-wait
-		echo 1 > $f/interval
-		echo -1 > $f/times
-		echo 0 > $f/space
-		echo N > $f/task-filter
-		echo "$1" > $f/probability
-	done
-	echo 0 > $FAILPAGE/min-order
-}
-
 cleanup() {
-	inject 0
+	faults_atomic_percent 0
 	pvnet_teardown
 }
 trap cleanup EXIT
@@ -67,9 +50,9 @@ snap() {
 }
 read -r -a c0 <<< "$(snap)"
 
-inject "$PERCENT"
+faults_atomic_percent "$PERCENT"
 got=$(pvnet_tcp_sha /tmp/pvnet_refill.bin)
-inject 0
+faults_atomic_percent 0
 ktap_eq "net_refill_tcp_sha256_intact_under_faults" "$got" "$want"
 
 # The refill work retries every 0.5 s; give the rings a moment.
