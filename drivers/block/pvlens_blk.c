@@ -165,8 +165,13 @@ struct pvblk {
 	struct blk_mq_tag_set tag_set;
 	struct work_struct config_work;
 	struct work_struct reset_work;
-	/* Protects @removing and @gone against a reset being scheduled. */
+	/* Protects @removing, @gone and @reset_pending. */
 	spinlock_t state_lock;
+	/*
+	 * A reset is queued or running: a stall times out every request,
+	 * and they all want the one reset.
+	 */
+	bool reset_pending;
 	/* remove() runs: a stuck device is failed, not recovered. */
 	bool removing;
 	/* remove() is past the point where the reset work may run. */
@@ -221,10 +226,20 @@ static bool pvblk_schedule_reset(struct pvblk *vblk)
 	bool queued = false;
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
-	if (!vblk->gone && !READ_ONCE(vblk->dead))
+	if (!vblk->gone && !READ_ONCE(vblk->dead) && !vblk->reset_pending) {
+		vblk->reset_pending = true;
 		queued = queue_work(pvblk_wq, &vblk->reset_work);
+	}
 	spin_unlock_irqrestore(&vblk->state_lock, flags);
 	return queued;
+}
+
+/* The reset work ended or was cancelled: the next stall may reset again. */
+static void pvblk_reset_done(struct pvblk *vblk)
+{
+	spin_lock_irq(&vblk->state_lock);
+	vblk->reset_pending = false;
+	spin_unlock_irq(&vblk->state_lock);
 }
 
 /*
@@ -662,6 +677,7 @@ static void pvblk_queue_rqs(struct request **rqlist)
 	/* The batch goes to the device at once: one start time for all. */
 	u64 now = pvlens_now();
 	struct request *req;
+	blk_status_t status;
 
 	while ((req = rq_list_pop(rqlist))) {
 		struct blk_mq_hw_ctx *hctx = req->mq_hctx;
@@ -672,11 +688,15 @@ static void pvblk_queue_rqs(struct request **rqlist)
 		pvq = this_pvq;
 
 		hctx->tags->rqs[req->tag] = req;
-		if (pvblk_prep_rq(hctx, hctx->queue->queuedata, req,
-				  blk_mq_rq_to_pdu(req), now) == BLK_STS_OK)
+		status = pvblk_prep_rq(hctx, hctx->queue->queuedata, req,
+				       blk_mq_rq_to_pdu(req), now);
+		if (status == BLK_STS_OK) {
 			rq_list_add(&submit_list, req);
-		else
-			rq_list_add_tail(&requeue_lastp, req);
+			continue;
+		}
+		if (status == BLK_STS_RESOURCE)
+			pvlens_requeue(this_pvq->stats);
+		rq_list_add_tail(&requeue_lastp, req);
 	}
 
 	if (pvq)
@@ -1643,6 +1663,7 @@ static int pvblk_freeze(struct virtio_device *vdev)
 		pvblk_reclaim(vblk, true);
 	} else {
 		cancel_work_sync(&vblk->reset_work);
+		pvblk_reset_done(vblk);
 		/* Let the device finish what it has before it goes away. */
 		blk_mq_freeze_queue(q);
 		blk_mq_quiesce_queue_nowait(q);
@@ -1671,9 +1692,8 @@ static int pvblk_restore(struct virtio_device *vdev)
 	return 0;
 }
 
-static void pvblk_reset_work(struct work_struct *work)
+static void pvblk_reset(struct pvblk *vblk)
 {
-	struct pvblk *vblk = container_of(work, struct pvblk, reset_work);
 	struct virtio_device *vdev = vblk->vdev;
 	struct request_queue *q = vblk->disk->queue;
 	int err;
@@ -1708,14 +1728,20 @@ static void pvblk_reset_work(struct work_struct *work)
 	blk_mq_kick_requeue_list(q);
 }
 #else
-static void pvblk_reset_work(struct work_struct *work)
+static void pvblk_reset(struct pvblk *vblk)
 {
-	struct pvblk *vblk = container_of(work, struct pvblk, reset_work);
-
 	/* Recovery needs virtio_device_freeze()/restore(). */
 	pvblk_fail_device(vblk);
 }
 #endif
+
+static void pvblk_reset_work(struct work_struct *work)
+{
+	struct pvblk *vblk = container_of(work, struct pvblk, reset_work);
+
+	pvblk_reset(vblk);
+	pvblk_reset_done(vblk);
+}
 
 static const struct virtio_device_id pvblk_id_table[] = {
 	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },

@@ -197,7 +197,7 @@ static inline void pvlens_interrupt(struct pvlens_queue *q, bool spurious)
 		this_cpu_inc(q->pcpu->spurious_interrupts);
 }
 
-/* The ring was full (or mapping failed) and the request goes back. */
+/* A request goes back to its submitter: ring full, or no memory now. */
 static inline void pvlens_requeue(struct pvlens_queue *q)
 {
 	this_cpu_inc(q->pcpu->requeues);

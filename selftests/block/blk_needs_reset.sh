@@ -4,17 +4,19 @@
 # puts one descriptor chain with a one-byte header on the ring; QEMU's
 # virtio-blk calls that a device error, stops processing, sets
 # DEVICE_NEEDS_RESET and raises a config interrupt.  pvlens_blk must see the
-# status and reset the device, once; requests queued meanwhile wait for it:
-# fio's crc32c verify passes, nothing fails, and the disk keeps working.
+# status and reset the device, once, and not because a request timed out
+# (io_timeout stays 30 s); requests queued meanwhile wait for it: fio's
+# crc32c verify passes, nothing fails, and the disk keeps working.
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 10
+ktap_plan 11
 
 if [ "$(cat /sys/module/pvlens_blk/parameters/recovery)" != Y ]; then
 	ktap_skip "blk_needs_reset_hook_present" "recovery off"
 	blk_recovery_skip blk_needs_reset
 	ktap_skip "blk_needs_reset_status_seen" "recovery off"
 	ktap_skip "blk_needs_reset_exactly_one_reset" "recovery off"
+	ktap_skip "blk_needs_reset_no_request_timed_out" "recovery off"
 	ktap_exit
 fi
 
@@ -39,9 +41,10 @@ inject_under_load() {
 }
 
 blk_log_mark "needs-reset begin"
-BLK_RECOVERY_FIO_SIZE=32M blk_recovery_check blk_needs_reset "$disk" inject_under_load
+BLK_RECOVERY_FIO_SIZE=32M BLK_RECOVERY_IO_TIMEOUT=30000 blk_recovery_check blk_needs_reset "$disk" inject_under_load
 dmesg | sed -n '/pvlens-test: needs-reset begin/,$p' > /tmp/blk_nr.dmesg
 grep -q "$vdev: device needs a reset" /tmp/blk_nr.dmesg
 ktap_result "blk_needs_reset_status_seen"
 ktap_eq "blk_needs_reset_exactly_one_reset" "$BLK_RECOVERY_RESETS" 1
+ktap_eq "blk_needs_reset_no_request_timed_out" "$BLK_RECOVERY_TIMEOUTS" 0
 ktap_exit

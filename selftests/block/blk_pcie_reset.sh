@@ -32,7 +32,9 @@ fi
 setpci -s "$port" CAP_EXP+10.w=0010:0010
 lnkctl=$(setpci -s "$port" CAP_EXP+10.w)
 setpci -s "$port" CAP_EXP+10.w=0000:0010
-if [ $((0x$lnkctl & 0x10)) = 0 ]; then
+if [ -z "$lnkctl" ]; then
+	blk_recovery_skip blk_pcie_link_disable "cannot read the port's Link Control"
+elif [ $((0x$lnkctl & 0x10)) = 0 ]; then
 	blk_recovery_skip blk_pcie_link_disable \
 		"Link Disable not emulated by this QEMU (LNKCTL reads $lnkctl after setting it)"
 else

@@ -17,11 +17,13 @@ disk=$(blk_disk_of d0)
 pci=$(blk_pci_of "$disk")
 
 busmaster_off_and_on() {
-	local cmd
+	local cmd now
 	cmd=$(setpci -s "$pci" COMMAND)
+	[ -n "$cmd" ] || return 1
 	setpci -s "$pci" COMMAND="$(printf '%x' $((0x$cmd & ~0x4)))"
 	echo "# $pci COMMAND $cmd -> $(setpci -s "$pci" COMMAND)"
-	[ $((0x$(setpci -s "$pci" COMMAND) & 0x4)) = 0 ] || return 1
+	now=$(setpci -s "$pci" COMMAND)
+	[ -n "$now" ] && [ $((0x$now & 0x4)) = 0 ] || return 1
 	sleep "${BLK_BUSMASTER_OFF_SECS:-1}"
 	setpci -s "$pci" COMMAND="$cmd"
 }

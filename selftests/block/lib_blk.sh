@@ -123,14 +123,15 @@ blk_wait_disk() {
 
 # blk_recovery_check NAME DISK BREAK...: run a verifying fio on DISK, run the
 # command BREAK (something that makes the device lose or stall its queues)
-# 1.5 s into it (BLK_RECOVERY_FIO_SIZE: fio's size, 16M), and report seven
+# 1.5 s into it (BLK_RECOVERY_FIO_SIZE: fio's size, 16M; BLK_RECOVERY_IO_TIMEOUT:
+# the disk's io_timeout meanwhile, 2000 ms), and report seven
 # results NAME_*: BREAK succeeded, fio finishes and verifies, the driver
 # reset the device, no request failed, nothing stays in flight, and plain
 # I/O works afterwards.  Needs pvlens_blk's recovery=Y.
 blk_recovery_check() {
 	local name=$1 disk=$2 fio_pid r0 t0 q0 f0
 	shift 2
-	echo 2000 > "/sys/block/$disk/queue/io_timeout"
+	echo "${BLK_RECOVERY_IO_TIMEOUT:-2000}" > "/sys/block/$disk/queue/io_timeout"
 	r0=$(blk_sum "$disk" resets)
 	t0=$(blk_sum "$disk" timeouts)
 	q0=$(blk_sum "$disk" reset_requeues)
@@ -149,9 +150,10 @@ blk_recovery_check() {
 		ktap_fail "${name}_fio_finishes"
 		ktap_fail "${name}_fio_verify_passes"
 	fi
-	# BLK_RECOVERY_RESETS: how many resets the caller may compare.
+	# For the caller: the resets and timeouts of this run.
 	BLK_RECOVERY_RESETS=$(($(blk_sum "$disk" resets) - r0))
-	echo "# $name: resets $BLK_RECOVERY_RESETS timeouts $(($(blk_sum "$disk" timeouts) - t0))" \
+	BLK_RECOVERY_TIMEOUTS=$(($(blk_sum "$disk" timeouts) - t0))
+	echo "# $name: resets $BLK_RECOVERY_RESETS timeouts $BLK_RECOVERY_TIMEOUTS" \
 		"requeued $(($(blk_sum "$disk" reset_requeues) - q0))" \
 		"failed $(($(blk_sum "$disk" err_reset) - f0))"
 	ktap_check "${name}_device_was_reset" [ "$BLK_RECOVERY_RESETS" -ge 1 ]

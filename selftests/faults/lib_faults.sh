@@ -93,8 +93,9 @@ faults_leaks() {
 # allocation in the guest, in any context (a ring refill runs in softirq,
 # where no task filter applies; the stack-trace filter does not exist on
 # x86-64).  Sleeping allocations are never failed.  0 turns it off.
+# Returns non-zero (and says so) when the settings did not take.
 faults_atomic_percent() {
-	local f
+	local f rc=0
 	for f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
 		echo Y > $f/ignore-gfp-wait
 		echo 1 > $f/interval
@@ -102,6 +103,74 @@ faults_atomic_percent() {
 		echo 0 > $f/space
 		echo N > $f/task-filter
 		echo "$1" > $f/probability
+		if [ "$(cat $f/probability)" != "$1" ] || [ "$(cat $f/times)" != -1 ] ||
+			[ "$(cat $f/ignore-gfp-wait)" != Y ]; then
+			echo "# $f: probability $(cat $f/probability), times $(cat $f/times)," \
+				"ignore-gfp-wait $(cat $f/ignore-gfp-wait): not as set"
+			rc=1
+		fi
 	done
 	echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
+	return $rc
+}
+
+# faults_sweep PREFIX VERB PAST: the sweep loop shared by the sweeps.  The
+# caller defines:
+#   sweep_op N      faults_step N <the operation> (sets step_rc, step_injected)
+#   sweep_plain     the operation without faults
+#   sweep_works     the operation's result works (bound and reading...)
+#   sweep_undo      unbind / rmmod, and wait until it is done
+#   sweep_gone      nothing of the operation is left
+#   sweep_left      prints what is left (after a refusal that left things)
+# For N = 1, 1 + FAULTS_STRIDE, ... until the operation makes fewer than N
+# checks, a step that succeeds must work and undo cleanly; a step refused
+# must leave nothing, and the plain operation right after must work.  Four
+# results: PREFIX_sweep_reached_last_allocation, PREFIX_every_step_clean,
+# PREFIX_every_VERB_works_every_refusal_recovers, PREFIX_some_steps_refused.
+# PAST names a success in the progress lines ("bound", "loaded").
+faults_sweep() {
+	local prefix=$1 verb=$2 past=$3 n ok=0 refused=0 bad=0 broken=0 done=0
+	local summary="" e
+	local -A errs=()
+	for n in $(seq 1 "$FAULTS_STRIDE" "$FAULTS_MAX_STEPS"); do
+		if ! sweep_op "$n"; then
+			echo "# step $n: fail_nth did not run"
+			bad=$((bad + 1))
+			break
+		fi
+		if [ "$step_rc" = 0 ]; then
+			ok=$((ok + 1))
+			sweep_works || { echo "# step $n: $past but not working"; broken=$((broken + 1)); }
+			sweep_undo || { echo "# step $n: undo failed"; bad=$((bad + 1)); break; }
+			sweep_gone || { echo "# step $n: left behind after undo"; bad=$((bad + 1)); }
+		else
+			refused=$((refused + 1))
+			errs[$step_rc]=$((${errs[$step_rc]:-0} + 1))
+			if ! sweep_gone; then
+				echo "# step $n: refused ($step_rc) but left behind: $(sweep_left)"
+				bad=$((bad + 1))
+				sweep_undo
+			fi
+			# A refusal must not poison the next attempt.
+			if ! sweep_plain || ! sweep_works || ! sweep_undo || ! sweep_gone; then
+				echo "# step $n: plain $verb after the refusal failed"
+				broken=$((broken + 1))
+				sweep_gone || sweep_undo
+			fi
+		fi
+		if [ "$step_injected" = 0 ]; then
+			done=1
+			break
+		fi
+		faults_progress "$n" "$ok $past, $refused refused"
+	done
+	for e in "${!errs[@]}"; do
+		summary+=" $(faults_errno_name "$e")x${errs[$e]}"
+	done
+	echo "# $n steps: $ok $past and working, $refused refused (${summary# })," \
+		"$bad unclean, $broken broken"
+	ktap_check "${prefix}_sweep_reached_last_allocation" [ $done = 1 ]
+	ktap_eq "${prefix}_every_step_clean" "$bad" 0
+	ktap_eq "${prefix}_every_${verb}_works_every_refusal_recovers" "$broken" 0
+	ktap_check "${prefix}_some_steps_refused" [ "$refused" -gt 0 ]
 }

@@ -93,7 +93,9 @@ b_rx=$(( $(pvnet_stat $NS_B "$IF_B" rx_packets) - b_rx0 ))
 a_txb=$(( $(pvnet_stat $NS_A "$IF_A" tx_bytes) - a_txb0 ))
 b_rxb=$(( $(pvnet_stat $NS_B "$IF_B" rx_bytes) - b_rxb0 ))
 echo "# A tx $a_tx pkts $a_txb bytes, B rx $b_rx pkts $b_rxb bytes"
-[ "$a_tx" -gt 10000 ] && [ "$a_tx" = "$b_rx" ]
+# More than 1000: traffic flowed (the debug kernel with 64 KiB GSO frames
+# sends about 6000 in the 5 s).
+[ "$a_tx" -gt 1000 ] && [ "$a_tx" = "$b_rx" ]
 ktap_result "net_peer_counters_equal_packets"
 ktap_eq "net_peer_counters_equal_bytes" "$a_txb" "$b_rxb"
 

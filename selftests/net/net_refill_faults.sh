@@ -1,15 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # pvlens_net's receive refill under allocation failures (debug kernel only:
-# make check-debug).  While an 8 MiB file crosses the QEMU socket link between
+# make check-debug).  While 8 MiB files cross the QEMU socket link between
 # two NICs of one guest, failslab and fail_page_alloc fail a share of every
-# non-sleeping allocation in the guest: the refill in NAPI (GFP_ATOMIC) and the
-# packet buffers of the receive path.  The refill work (GFP_KERNEL, never
-# failed here) must bring the ring back.  Checked: the file arrives intact, our
-# refill and nomem paths were hit (their counters moved), every packet one NIC
-# sent the other received or counted as dropped (the socket link loses
-# nothing: QEMU waits for buffers), the rings are refilled, the link still
-# carries traffic, and kmemleak finds nothing.
+# non-sleeping allocation in the guest: the refill in NAPI (GFP_ATOMIC) and
+# the packet buffers of the receive path.  A refill fails only when both its
+# order-3 and its order-0 page allocation fail, so files are sent (up to 5)
+# until one did.  The refill work (GFP_KERNEL, never failed here) must bring
+# the ring back.  Checked: every file arrives intact, the refill path was
+# hit (rx_refill_failed moved; rx_drop_nomem is reported), every packet one
+# NIC sent the other received or counted as dropped (the socket link loses
+# nothing: QEMU waits for buffers), the rings are at least half posted
+# again, the link still carries traffic, and kmemleak finds nothing.
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 . "$PVLENS_TOP/selftests/faults/lib_faults.sh"
@@ -50,10 +52,17 @@ snap() {
 }
 read -r -a c0 <<< "$(snap)"
 
-faults_atomic_percent "$PERCENT"
-got=$(pvnet_tcp_sha /tmp/pvnet_refill.bin)
+faults_atomic_percent "$PERCENT" || echo "# injection not armed"
+intact=1 sent=0
+for sent in 1 2 3 4 5; do
+	got=$(pvnet_tcp_sha /tmp/pvnet_refill.bin)
+	[ "$got" = "$want" ] || { echo "# transfer $sent: sha256 $got"; intact=0; }
+	read -r -a c1 <<< "$(snap)"
+	[ $((c1[6] - c0[6])) -gt 0 ] && break
+done
 faults_atomic_percent 0
-ktap_eq "net_refill_tcp_sha256_intact_under_faults" "$got" "$want"
+echo "# $sent transfer(s) under faults"
+ktap_eq "net_refill_tcp_sha256_intact_under_faults" "$intact" 1
 
 # The refill work retries every 0.5 s; give the rings a moment.
 sleep 1.5
@@ -68,14 +77,17 @@ ktap_check "net_refill_failures_hit_the_refill_path" [ "$refill_failed" -gt 0 ]
 [ "$a_tx" = $((b_rx + b_drop)) ] && [ "$b_tx" = $((a_rx + a_drop)) ]
 ktap_result "net_refill_every_packet_received_or_counted_dropped"
 
+# Each ring at least half posted again: the refill work's doing.
+ring=$($IP netns exec $NS_A $ETHTOOL -g "$IF_A" |
+	awk '/^Current hardware settings:/ { c = 1 } c && /^RX:/ { print $2; exit }')
 refilled=0
 for _ in $(seq 50); do
 	a=$(pvnet_pv_sum "$VDEV_A" rx inflight)
 	b=$(pvnet_pv_sum "$VDEV_B" rx inflight)
-	[ "$a" -gt 0 ] && [ "$b" -gt 0 ] && refilled=1 && break
+	[ "$a" -ge $((ring / 2)) ] && [ "$b" -ge $((ring / 2)) ] && refilled=1 && break
 	sleep 0.1
 done
-echo "# rx buffers posted after the faults: A $a, B $b"
+echo "# rx buffers posted after the faults: A $a, B $b of $ring"
 ktap_eq "net_refill_rings_refilled" "$refilled" 1
 ktap_eq "net_refill_ping_after_faults" "$(pvnet_ping $NS_A $ADDR_B 56 20)" 20
 got=$(pvnet_tcp_sha /tmp/pvnet_refill.bin)
