@@ -133,9 +133,10 @@ check-debug:
 		--include-manual 'faults-*' $(if $(TESTS),--tests "$(TESTS)")
 
 # What .ci/run runs on the debug kernel after make check: one configuration
-# per module and driver shape, so that CI stays within its budget (README,
-# "The debug lane in CI").
-DEBUG_CI_TESTS ?= core,clock,blk-1q,blk-2q,net-socket,net-mq
+# per module and driver shape, and the request-path and refill tests under
+# injected allocation failures, so that CI stays within its budget (README,
+# "The debug lane in CI").  The sweeps take about an hour each: not here.
+DEBUG_CI_TESTS ?= core,clock,blk-1q,blk-2q,net-socket,net-mq,faults-blk-io,faults-net
 .PHONY: check-debug-ci
 check-debug-ci:
 	$(MAKE) check-debug TESTS="$(DEBUG_CI_TESTS)"
