@@ -114,6 +114,25 @@ faults_atomic_percent() {
 	return $rc
 }
 
+# faults_irq_proc_broken PCI: true when one of PCI's MSI-X interrupts has an
+# incomplete /proc/irq/<N>/.  6.1's register_irq_proc() ignores a failed
+# proc entry, and unregister_irq_proc() then removes it by name anyway:
+# remove_proc_entry() WARNs and panic_on_warn ends the guest at the unbind.
+# A kernel defect, not ours; a sweep must stop before that unbind.
+faults_irq_proc_broken() {
+	local irq e
+	for irq in $(ls "/sys/bus/pci/devices/$1/msi_irqs" 2> /dev/null); do
+		[ -d "/proc/irq/$irq" ] || continue
+		for e in smp_affinity affinity_hint smp_affinity_list node spurious; do
+			if [ ! -e "/proc/irq/$irq/$e" ]; then
+				echo "# /proc/irq/$irq/$e missing"
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
 # faults_sweep PREFIX VERB PAST: the sweep loop shared by the sweeps.  The
 # caller defines:
 #   sweep_op N      faults_step N <the operation> (sets step_rc, step_injected)
@@ -127,15 +146,22 @@ faults_atomic_percent() {
 # must leave nothing, and the plain operation right after must work.  Four
 # results: PREFIX_sweep_reached_last_allocation, PREFIX_every_step_clean,
 # PREFIX_every_VERB_works_every_refusal_recovers, PREFIX_some_steps_refused.
-# PAST names a success in the progress lines ("bound", "loaded").
+# PAST names a success in the progress lines ("bound", "loaded").  With
+# SWEEP_PCI set (the device's PCI address), a step that leaves the kernel's
+# /proc/irq entries incomplete ends the sweep there (faults_irq_proc_broken),
+# and the first result is a SKIP that says so.
 faults_sweep() {
 	local prefix=$1 verb=$2 past=$3 n ok=0 refused=0 bad=0 broken=0 done=0
-	local summary="" e
+	local summary="" e genirq=""
 	local -A errs=()
 	for n in $(seq 1 "$FAULTS_STRIDE" "$FAULTS_MAX_STEPS"); do
 		if ! sweep_op "$n"; then
 			echo "# step $n: fail_nth did not run"
 			bad=$((bad + 1))
+			break
+		fi
+		if [ -n "${SWEEP_PCI:-}" ] && faults_irq_proc_broken "$SWEEP_PCI"; then
+			genirq=$n
 			break
 		fi
 		if [ "$step_rc" = 0 ]; then
@@ -169,7 +195,12 @@ faults_sweep() {
 	done
 	echo "# $n steps: $ok $past and working, $refused refused (${summary# })," \
 		"$bad unclean, $broken broken"
-	ktap_check "${prefix}_sweep_reached_last_allocation" [ $done = 1 ]
+	if [ -n "$genirq" ]; then
+		ktap_skip "${prefix}_sweep_reached_last_allocation" \
+			"stopped at step $genirq: it failed a /proc/irq entry, and 6.1's unregister_irq_proc() would WARN at the unbind (kernel defect)"
+	else
+		ktap_check "${prefix}_sweep_reached_last_allocation" [ $done = 1 ]
+	fi
 	ktap_eq "${prefix}_every_step_clean" "$bad" 0
 	ktap_eq "${prefix}_every_${verb}_works_every_refusal_recovers" "$broken" 0
 	ktap_check "${prefix}_some_steps_refused" [ "$refused" -gt 0 ]
