@@ -1593,6 +1593,12 @@ out_put_disk:
 out_free_tags:
 	blk_mq_free_tag_set(&vblk->tag_set);
 out_del_vqs:
+	/*
+	 * find_vqs enabled the queues and only a reset disables them: a queue
+	 * left enabled makes every later probe fail (virtio_pci's setup_vq
+	 * returns -ENOENT).  Found by the bind sweep.
+	 */
+	virtio_reset_device(vdev);
 	pvblk_del_vqs(vblk);
 out_free_stats:
 	pvlens_dev_destroy(vblk->stats);

@@ -50,21 +50,10 @@ sweep_left() {
 		"/sys/kernel/debug/pvlens/$vdev" -maxdepth 0 2> /dev/null |
 		tr '\n' ' ') $(blk_disks | tr '\n' ' ')"
 }
-sweep_op() { faults_step "$1" write $drv/bind "$vdev"; }
-sweep_plain() { echo "$vdev" > $drv/bind; }
 sweep_undo() {
 	[ -e "$drv/$vdev" ] || return 0
 	echo "$vdev" > $drv/unbind && blk_wait_disk absent
 }
 
-sweep_undo
-ktap_check "blk_unbound" sweep_gone
-faults_sweep blk bind bound
-# Still bound when the sweep stopped at the kernel's /proc/irq defect.
-if { [ -e "$drv/$vdev" ] || sweep_plain; } && sweep_works; then
-	ktap_ok "blk_binds_after_sweep"
-else
-	ktap_fail "blk_binds_after_sweep"
-fi
-faults_leaks "blk_no_leak_after_sweep"
+faults_bind_sweep blk
 ktap_exit

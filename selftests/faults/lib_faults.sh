@@ -12,7 +12,9 @@
 
 FAIL_NTH=$PVLENS_TOP/selftests/faults/fail_nth
 FAULTS_MAX_STEPS=${FAULTS_MAX_STEPS:-4000}
-# Try N = 1, 1 + STRIDE, ...: a quicker, coarser sweep (full: 1).
+# Try N = FIRST, FIRST + STRIDE, ...: a quicker, coarser or later sweep
+# (full: 1 and 1).
+FAULTS_FIRST=${FAULTS_FIRST:-1}
 FAULTS_STRIDE=${FAULTS_STRIDE:-1}
 # Smallest page order fail_page_alloc fails.  1 leaves out single pages: a
 # module load vmallocs its file and KASAN its shadow page by page, hundreds
@@ -141,9 +143,10 @@ faults_irq_proc_broken() {
 #   sweep_undo      unbind / rmmod, and wait until it is done
 #   sweep_gone      nothing of the operation is left
 #   sweep_left      prints what is left (after a refusal that left things)
-# For N = 1, 1 + FAULTS_STRIDE, ... until the operation makes fewer than N
-# checks, a step that succeeds must work and undo cleanly; a step refused
-# must leave nothing, and the plain operation right after must work.  Four
+# For N = FAULTS_FIRST, FAULTS_FIRST + FAULTS_STRIDE, ... until the operation
+# makes fewer than N checks, a step that succeeds must work and undo
+# cleanly; a step refused must leave nothing, and the plain operation right
+# after must work.  Four
 # results: PREFIX_sweep_reached_last_allocation, PREFIX_every_step_clean,
 # PREFIX_every_VERB_works_every_refusal_recovers, PREFIX_some_steps_refused.
 # PAST names a success in the progress lines ("bound", "loaded").  With
@@ -154,7 +157,7 @@ faults_sweep() {
 	local prefix=$1 verb=$2 past=$3 n ok=0 refused=0 bad=0 broken=0 done=0
 	local summary="" e genirq=""
 	local -A errs=()
-	for n in $(seq 1 "$FAULTS_STRIDE" "$FAULTS_MAX_STEPS"); do
+	for n in $(seq "$FAULTS_FIRST" "$FAULTS_STRIDE" "$FAULTS_MAX_STEPS"); do
 		if ! sweep_op "$n"; then
 			echo "# step $n: fail_nth did not run"
 			bad=$((bad + 1))
@@ -204,4 +207,24 @@ faults_sweep() {
 	ktap_eq "${prefix}_every_step_clean" "$bad" 0
 	ktap_eq "${prefix}_every_${verb}_works_every_refusal_recovers" "$broken" 0
 	ktap_check "${prefix}_some_steps_refused" [ "$refused" -gt 0 ]
+}
+
+# faults_bind_sweep PREFIX: the whole sweep of a sysfs bind of the device
+# $vdev to the driver directory $drv (both set by the caller, which also
+# defines sweep_works, sweep_undo, sweep_gone and sweep_left): unbind, then
+# PREFIX_unbound, the four results of faults_sweep, PREFIX_binds_after_sweep
+# and PREFIX_no_leak_after_sweep.
+faults_bind_sweep() {
+	sweep_op() { faults_step "$1" write "$drv/bind" "$vdev"; }
+	sweep_plain() { echo "$vdev" > "$drv/bind"; }
+	sweep_undo
+	ktap_check "${1}_unbound" sweep_gone
+	faults_sweep "$1" bind bound
+	# Still bound when the sweep stopped at the kernel's /proc/irq defect.
+	if { [ -e "$drv/$vdev" ] || sweep_plain; } && sweep_works; then
+		ktap_ok "${1}_binds_after_sweep"
+	else
+		ktap_fail "${1}_binds_after_sweep"
+	fi
+	faults_leaks "${1}_no_leak_after_sweep"
 }

@@ -42,8 +42,6 @@ sweep_works() {
 	[ "$($PING -q -c 3 -i 0.1 -W 3 "$ADDR_B" 2> /dev/null |
 		sed -n 's/.* \([0-9]*\) packets received.*/\1/p')" = 3 ]
 }
-sweep_op() { faults_step "$1" write $drv/bind "$vdev"; }
-sweep_plain() { echo "$vdev" > $drv/bind; }
 sweep_undo() {
 	[ -e "$drv/$vdev" ] || return 0
 	echo "$vdev" > $drv/unbind
@@ -60,14 +58,5 @@ sweep_left() {
 }
 
 ktap_check "net_bound_before_sweep" sweep_works
-sweep_undo
-ktap_check "net_unbound" sweep_gone
-faults_sweep net bind bound
-# Still bound when the sweep stopped at the kernel's /proc/irq defect.
-if { [ -e "$drv/$vdev" ] || sweep_plain; } && sweep_works; then
-	ktap_ok "net_binds_after_sweep"
-else
-	ktap_fail "net_binds_after_sweep"
-fi
-faults_leaks "net_no_leak_after_sweep"
+faults_bind_sweep net
 ktap_exit
