@@ -125,7 +125,11 @@ faults_irq_proc_broken() {
 	local irq e
 	for irq in $(ls "/sys/bus/pci/devices/$1/msi_irqs" 2> /dev/null); do
 		[ -d "/proc/irq/$irq" ] || continue
-		for e in smp_affinity affinity_hint smp_affinity_list node spurious; do
+		# The fixed entries that some interrupt has (which of them
+		# exist depends on the kernel's configuration).
+		for e in smp_affinity affinity_hint smp_affinity_list node \
+			effective_affinity effective_affinity_list spurious; do
+			compgen -G "/proc/irq/*/$e" > /dev/null || continue
 			if [ ! -e "/proc/irq/$irq/$e" ]; then
 				echo "# /proc/irq/$irq/$e missing"
 				return 0
