@@ -473,14 +473,19 @@ static blk_status_t pvblk_prep_rq(struct blk_mq_hw_ctx *hctx,
 
 	status = pvblk_setup_cmd(vblk->vdev, req, vbr);
 	if (unlikely(status)) {
-		if (status != BLK_STS_RESOURCE)
+		/* No memory for the range list: back later. */
+		if (status == BLK_STS_RESOURCE)
+			pvlens_requeue(pvblk_hctx_vq(hctx)->stats);
+		else
 			vbr->retries = 0;
 		return status;
 	}
 
 	num = pvblk_map_data(hctx, req, vbr);
 	if (unlikely(num < 0)) {
+		/* No memory for the segment list: back later. */
 		pvblk_cleanup_cmd(req);
+		pvlens_requeue(pvblk_hctx_vq(hctx)->stats);
 		return BLK_STS_RESOURCE;
 	}
 	vbr->sg_table.nents = num;
@@ -602,12 +607,8 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	int err;
 
 	status = pvblk_prep_rq(hctx, vblk, req, vbr, pvlens_now());
-	if (unlikely(status)) {
-		/* No memory for the ranges or the segment list: back later. */
-		if (status == BLK_STS_RESOURCE)
-			pvlens_requeue(pvq->stats);
+	if (unlikely(status))
 		return status;
-	}
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	err = pvblk_add_req(pvq->vq, vbr);
@@ -677,7 +678,6 @@ static void pvblk_queue_rqs(struct request **rqlist)
 	/* The batch goes to the device at once: one start time for all. */
 	u64 now = pvlens_now();
 	struct request *req;
-	blk_status_t status;
 
 	while ((req = rq_list_pop(rqlist))) {
 		struct blk_mq_hw_ctx *hctx = req->mq_hctx;
@@ -688,15 +688,11 @@ static void pvblk_queue_rqs(struct request **rqlist)
 		pvq = this_pvq;
 
 		hctx->tags->rqs[req->tag] = req;
-		status = pvblk_prep_rq(hctx, hctx->queue->queuedata, req,
-				       blk_mq_rq_to_pdu(req), now);
-		if (status == BLK_STS_OK) {
+		if (pvblk_prep_rq(hctx, hctx->queue->queuedata, req,
+				  blk_mq_rq_to_pdu(req), now) == BLK_STS_OK)
 			rq_list_add(&submit_list, req);
-			continue;
-		}
-		if (status == BLK_STS_RESOURCE)
-			pvlens_requeue(this_pvq->stats);
-		rq_list_add_tail(&requeue_lastp, req);
+		else
+			rq_list_add_tail(&requeue_lastp, req);
 	}
 
 	if (pvq)
