@@ -25,6 +25,7 @@
 #include <uapi/linux/virtio_ring.h>
 #include <pvlens/blk_check.h>
 #include <pvlens/core.h>
+#include <pvlens/fault.h>
 
 #define PVBLK_PART_BITS		4
 #define PVBLK_VQ_NAME_LEN	16
@@ -346,7 +347,8 @@ static int pvblk_setup_ranges(struct request *req, bool unmap)
 			segments++;
 	}
 
-	range = kmalloc_array(segments, sizeof(*range), GFP_ATOMIC);
+	range = pvlens_fault_null(kmalloc_array(segments, sizeof(*range),
+						GFP_ATOMIC));
 	if (!range)
 		return -ENOMEM;
 
@@ -392,9 +394,10 @@ static int pvblk_map_data(struct blk_mq_hw_ctx *hctx, struct request *req,
 		return 0;
 
 	vbr->sg_table.sgl = vbr->sg;
-	if (sg_alloc_table_chained(&vbr->sg_table,
-				   blk_rq_nr_phys_segments(req),
-				   vbr->sg_table.sgl, PVBLK_INLINE_SG_CNT))
+	if (pvlens_fault_errno(sg_alloc_table_chained(&vbr->sg_table,
+						      blk_rq_nr_phys_segments(req),
+						      vbr->sg_table.sgl,
+						      PVBLK_INLINE_SG_CNT)))
 		return -ENOMEM;
 
 	return blk_rq_map_sg(hctx->queue, req, vbr->sg_table.sgl);
@@ -921,7 +924,8 @@ static int pvblk_alloc_vqs(struct pvblk *vblk)
 		 vblk->io_queues[HCTX_TYPE_READ],
 		 vblk->io_queues[HCTX_TYPE_POLL], nq);
 
-	vblk->vqs = kcalloc(num_vqs, sizeof(*vblk->vqs), GFP_KERNEL);
+	vblk->vqs = pvlens_fault_null(kcalloc(num_vqs, sizeof(*vblk->vqs),
+					      GFP_KERNEL));
 	if (!vblk->vqs)
 		return -ENOMEM;
 
@@ -948,9 +952,10 @@ static int pvblk_find_vqs(struct pvblk *vblk)
 	const char **names;
 	int err = -ENOMEM;
 
-	names = kmalloc_array(n, sizeof(*names), GFP_KERNEL);
-	callbacks = kmalloc_array(n, sizeof(*callbacks), GFP_KERNEL);
-	vqs = kmalloc_array(n, sizeof(*vqs), GFP_KERNEL);
+	names = pvlens_fault_null(kmalloc_array(n, sizeof(*names), GFP_KERNEL));
+	callbacks = pvlens_fault_null(kmalloc_array(n, sizeof(*callbacks),
+						    GFP_KERNEL));
+	vqs = pvlens_fault_null(kmalloc_array(n, sizeof(*vqs), GFP_KERNEL));
 	if (!names || !callbacks || !vqs)
 		goto out;
 
@@ -960,7 +965,8 @@ static int pvblk_find_vqs(struct pvblk *vblk)
 			       pvblk_done : NULL;
 	}
 
-	err = virtio_find_vqs(vdev, n, vqs, callbacks, names, &desc);
+	err = pvlens_fault_errno(virtio_find_vqs(vdev, n, vqs, callbacks,
+						 names, &desc));
 	if (err)
 		goto out;
 
@@ -984,11 +990,12 @@ static blk_status_t pvblk_get_id(struct pvblk *vblk, char *id_str,
 	struct request *req;
 	blk_status_t status;
 
-	req = blk_mq_alloc_request(q, REQ_OP_DRV_IN, 0);
+	req = pvlens_fault_errptr(blk_mq_alloc_request(q, REQ_OP_DRV_IN, 0));
 	if (IS_ERR(req))
 		return errno_to_blk_status(PTR_ERR(req));
 
-	if (blk_rq_map_kern(q, req, id_str, VIRTIO_BLK_ID_BYTES, GFP_KERNEL))
+	if (pvlens_fault_errno(blk_rq_map_kern(q, req, id_str,
+					       VIRTIO_BLK_ID_BYTES, GFP_KERNEL)))
 		status = BLK_STS_RESOURCE;
 	else
 		status = blk_execute_rq(req, false);
@@ -1411,7 +1418,7 @@ static ssize_t pvblk_inject_write(struct file *file, const char __user *ubuf,
 		err = -EBUSY;
 		goto out;
 	}
-	vblk->malformed = kzalloc(2, GFP_ATOMIC);
+	vblk->malformed = pvlens_fault_null(kzalloc(2, GFP_ATOMIC));
 	if (!vblk->malformed) {
 		err = -ENOMEM;
 		goto out;
@@ -1464,7 +1471,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 		return -EINVAL;
 	}
 
-	vblk = kzalloc(sizeof(*vblk), GFP_KERNEL);
+	vblk = pvlens_fault_null(kzalloc(sizeof(*vblk), GFP_KERNEL));
 	if (!vblk)
 		return -ENOMEM;
 	vdev->priv = vblk;
@@ -1474,9 +1481,9 @@ static int pvblk_probe(struct virtio_device *vdev)
 	INIT_WORK(&vblk->config_work, pvblk_config_changed_work);
 	INIT_WORK(&vblk->reset_work, pvblk_reset_work);
 
-	err = ida_alloc_max(&pvblk_index_ida,
-			    (1 << (MINORBITS - PVBLK_PART_BITS)) - 1,
-			    GFP_KERNEL);
+	err = pvlens_fault_errno(ida_alloc_max(&pvblk_index_ida,
+					       (1 << (MINORBITS - PVBLK_PART_BITS)) - 1,
+					       GFP_KERNEL));
 	if (err < 0)
 		goto out_free_vblk;
 	vblk->index = err;
@@ -1491,7 +1498,8 @@ static int pvblk_probe(struct virtio_device *vdev)
 	if (err)
 		goto out_free_index;
 
-	qnames = kmalloc_array(vblk->num_vqs, sizeof(*qnames), GFP_KERNEL);
+	qnames = pvlens_fault_null(kmalloc_array(vblk->num_vqs,
+						 sizeof(*qnames), GFP_KERNEL));
 	if (!qnames) {
 		err = -ENOMEM;
 		goto out_free_vqs;
@@ -1543,11 +1551,12 @@ static int pvblk_probe(struct virtio_device *vdev)
 	vblk->tag_set.nr_hw_queues = vblk->num_vqs;
 	vblk->tag_set.nr_maps = vblk->io_queues[HCTX_TYPE_POLL] ? 3 : 1;
 
-	err = blk_mq_alloc_tag_set(&vblk->tag_set);
+	err = pvlens_fault_errno(blk_mq_alloc_tag_set(&vblk->tag_set));
 	if (err)
 		goto out_del_vqs;
 
-	vblk->disk = blk_mq_alloc_disk(&vblk->tag_set, vblk);
+	vblk->disk = pvlens_fault_errptr(blk_mq_alloc_disk(&vblk->tag_set,
+							   vblk));
 	if (IS_ERR(vblk->disk)) {
 		err = PTR_ERR(vblk->disk);
 		goto out_free_tags;
@@ -1575,7 +1584,8 @@ static int pvblk_probe(struct virtio_device *vdev)
 
 	virtio_device_ready(vdev);
 
-	err = device_add_disk(&vdev->dev, vblk->disk, pvblk_attr_groups);
+	err = pvlens_fault_errno(device_add_disk(&vdev->dev, vblk->disk,
+						 pvblk_attr_groups));
 	if (err)
 		goto out_reset;
 	pvblk_debugfs_add(vblk);
@@ -1780,18 +1790,18 @@ static int __init pvblk_init(void)
 {
 	int err;
 
-	pvblk_wq = alloc_workqueue("pvlens_blk", 0, 0);
+	pvblk_wq = pvlens_fault_null(alloc_workqueue("pvlens_blk", 0, 0));
 	if (!pvblk_wq)
 		return -ENOMEM;
 
-	pvblk_major = register_blkdev(0, "pvlens_blk");
+	pvblk_major = pvlens_fault_errno(register_blkdev(0, "pvlens_blk"));
 	if (pvblk_major < 0) {
 		err = pvblk_major;
 		goto out_destroy_wq;
 	}
 
 	pvblk_debugfs = debugfs_create_dir("pvlens_blk", NULL);
-	err = register_virtio_driver(&pvblk_driver);
+	err = pvlens_fault_errno(register_virtio_driver(&pvblk_driver));
 	if (err)
 		goto out_remove_debugfs;
 	return 0;

@@ -18,6 +18,8 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <pvlens/core.h>
+#include <pvlens/fault.h>
+#include "fault.h"
 
 enum pvlens_item_kind {
 	PVLENS_ITEM_U64,	/* u64 at @off in pvlens_cpu_stats, summed */
@@ -51,9 +53,17 @@ static const struct {
 	{ "requeues", offsetof(struct pvlens_cpu_stats, requeues) },
 };
 
+/*
+ * Longest item name: a 24-character class (pvlens_ident_ok()) and
+ * "_latency_p999_ns".
+ */
+#define PVLENS_ITEM_NAME_LEN	48
+
 /* One value of a queue: a sysfs file and a line of debugfs "stats". */
 struct pvlens_item {
 	struct attribute attr;
+	/* attr.name: in here, so one allocation holds every item. */
+	char name[PVLENS_ITEM_NAME_LEN];
 	enum pvlens_item_kind kind;
 	unsigned int field;
 	size_t off;
@@ -408,8 +418,6 @@ static void pvlens_dev_release(struct kobject *kobj)
 	struct pvlens_dev *pd = to_pvlens_dev(kobj);
 	unsigned int i;
 
-	for (i = 0; pd->items && i < pd->nr_items; i++)
-		kfree(pd->items[i].attr.name);
 	kfree(pd->items);
 	kfree(pd->q_attrs);
 	for (i = 0; pd->queues && i < pd->nr_queues; i++)
@@ -574,12 +582,15 @@ int pvlens_add_item(struct pvlens_dev *pd, enum pvlens_item_kind kind,
 {
 	struct pvlens_item *it = &pd->items[pd->nr_items];
 	va_list ap;
+	int len;
 
 	va_start(ap, fmt);
-	it->attr.name = kvasprintf(GFP_KERNEL, fmt, ap);
+	len = vsnprintf(it->name, sizeof(it->name), fmt, ap);
 	va_end(ap);
-	if (!it->attr.name)
-		return -ENOMEM;
+	/* Cannot happen with names pvlens_check_desc() accepted. */
+	if (WARN_ON_ONCE(len >= sizeof(it->name)))
+		return -EINVAL;
+	it->attr.name = it->name;
 	sysfs_attr_init(&it->attr);
 	it->attr.mode = 0444;
 	it->kind = kind;
@@ -617,8 +628,10 @@ static int pvlens_build_items(struct pvlens_dev *pd)
 	size_t off;
 	int err;
 
-	pd->items = kcalloc(nr, sizeof(*pd->items), GFP_KERNEL);
-	pd->q_attrs = kcalloc(nr + 1, sizeof(*pd->q_attrs), GFP_KERNEL);
+	pd->items = pvlens_fault_null(kcalloc(nr, sizeof(*pd->items),
+					      GFP_KERNEL));
+	pd->q_attrs = pvlens_fault_null(kcalloc(nr + 1, sizeof(*pd->q_attrs),
+						GFP_KERNEL));
 	if (!pd->items || !pd->q_attrs)
 		return -ENOMEM;
 
@@ -756,7 +769,7 @@ struct pvlens_dev *pvlens_dev_create(struct device *parent,
 	if (err)
 		return ERR_PTR(err);
 
-	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	pd = pvlens_fault_null(kzalloc(sizeof(*pd), GFP_KERNEL));
 	if (!pd)
 		return ERR_PTR(-ENOMEM);
 	/* From here on the release function frees whatever was allocated. */
@@ -766,14 +779,15 @@ struct pvlens_dev *pvlens_dev_create(struct device *parent,
 	INIT_LIST_HEAD(&pd->node);
 
 	err = -ENOMEM;
-	pd->queues = kcalloc(nr_queues, sizeof(*pd->queues), GFP_KERNEL);
+	pd->queues = pvlens_fault_null(kcalloc(nr_queues, sizeof(*pd->queues),
+					       GFP_KERNEL));
 	if (!pd->queues)
 		goto out_put;
 	pd->nr_queues = nr_queues;
 	for (i = 0; i < nr_queues; i++) {
 		struct pvlens_queue *q = &pd->queues[i].q;
 
-		q->pcpu = alloc_percpu(struct pvlens_cpu_stats);
+		q->pcpu = pvlens_fault_null(alloc_percpu(struct pvlens_cpu_stats));
 		if (!q->pcpu)
 			goto out_put;
 		for_each_possible_cpu(cpu)
@@ -800,7 +814,8 @@ struct pvlens_dev *pvlens_dev_create(struct device *parent,
 		err = -EEXIST;
 		goto out_unlock;
 	}
-	err = kobject_add(&pd->kobj, &parent->kobj, "pvlens");
+	err = pvlens_fault_errno(kobject_add(&pd->kobj, &parent->kobj,
+					     "pvlens"));
 	if (err) {
 		dev_err(parent, "pvlens: cannot add to sysfs: %d\n", err);
 		goto out_unlock;
@@ -810,7 +825,8 @@ struct pvlens_dev *pvlens_dev_create(struct device *parent,
 
 		kobject_init(&qo->kobj, &pd->q_ktype);
 		kobject_get(&pd->kobj);
-		err = kobject_add(&qo->kobj, &pd->kobj, "%s", qo->q.name);
+		err = pvlens_fault_errno(kobject_add(&qo->kobj, &pd->kobj,
+						     "%s", qo->q.name));
 		if (err) {
 			dev_err(parent, "pvlens: cannot add queue %s to sysfs: %d\n",
 				qo->q.name, err);
@@ -912,6 +928,7 @@ MODULE_PARM_DESC(timing, "Record latencies and kick costs (default Y)");
 static int __init pvlens_core_init(void)
 {
 	pvlens_debugfs_root = debugfs_create_dir("pvlens", NULL);
+	pvlens_fault_debugfs_init(pvlens_debugfs_root);
 	return 0;
 }
 

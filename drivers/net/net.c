@@ -21,6 +21,7 @@
 #include <linux/virtio_net.h>
 #include <net/route.h>
 #include <pvlens/core.h>
+#include <pvlens/fault.h>
 #include <pvlens/net_check.h>
 
 #define PVNET_GOOD_PACKET_LEN	(ETH_HLEN + VLAN_HLEN + ETH_DATA_LEN)
@@ -274,7 +275,7 @@ static struct page *pvnet_get_a_page(struct pvnet_rq *rq, gfp_t gfp)
 		rq->pages = (struct page *)p->private;
 		p->private = 0;
 	} else {
-		p = alloc_page(gfp);
+		p = pvlens_fault_null(alloc_page(gfp));
 	}
 	return p;
 }
@@ -300,7 +301,8 @@ static int pvnet_add_recvbuf_small(struct pvnet_info *vi, struct pvnet_rq *rq,
 	char *buf;
 	int err;
 
-	if (unlikely(!skb_page_frag_refill(len, frag, gfp)))
+	if (unlikely(pvlens_should_fail() ||
+		     !skb_page_frag_refill(len, frag, gfp)))
 		return -ENOMEM;
 
 	buf = (char *)page_address(frag->page) + frag->offset;
@@ -387,7 +389,8 @@ static int pvnet_add_recvbuf_mergeable(struct pvnet_info *vi,
 	int err;
 
 	len = pvnet_mergeable_buf_len(vi, rq);
-	if (unlikely(!skb_page_frag_refill(len, frag, gfp)))
+	if (unlikely(pvlens_should_fail() ||
+		     !skb_page_frag_refill(len, frag, gfp)))
 		return -ENOMEM;
 
 	buf = (char *)page_address(frag->page) + frag->offset;
@@ -532,7 +535,7 @@ static struct sk_buff *pvnet_receive_small(struct pvnet_info *vi,
 {
 	struct sk_buff *skb;
 
-	skb = build_skb(buf, pvnet_small_buf_len(vi));
+	skb = pvlens_fault_null(build_skb(buf, pvnet_small_buf_len(vi)));
 	if (unlikely(!skb)) {
 		pvnet_rx_drop(rq, PVNET_C_RX_DROP_NOMEM);
 		put_page(virt_to_head_page(buf));
@@ -552,7 +555,7 @@ static struct sk_buff *pvnet_receive_big(struct pvnet_info *vi,
 	struct page *next;
 	char *data;
 
-	skb = napi_alloc_skb(&rq->napi, PVNET_GOOD_COPY_LEN);
+	skb = pvlens_fault_null(napi_alloc_skb(&rq->napi, PVNET_GOOD_COPY_LEN));
 	if (unlikely(!skb)) {
 		pvnet_rx_drop(rq, PVNET_C_RX_DROP_NOMEM);
 		pvnet_give_pages(rq, page);
@@ -621,7 +624,8 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 	struct sk_buff *head_skb, *curr_skb;
 	unsigned int copy, nr;
 
-	head_skb = napi_alloc_skb(&rq->napi, PVNET_GOOD_COPY_LEN);
+	head_skb = pvlens_fault_null(napi_alloc_skb(&rq->napi,
+						    PVNET_GOOD_COPY_LEN));
 	if (unlikely(!head_skb)) {
 		pvnet_rx_drop(rq, PVNET_C_RX_DROP_NOMEM);
 		put_page(page);
@@ -664,7 +668,8 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 
 		nr = skb_shinfo(curr_skb)->nr_frags;
 		if (unlikely(nr == MAX_SKB_FRAGS)) {
-			struct sk_buff *nskb = alloc_skb(0, GFP_ATOMIC);
+			struct sk_buff *nskb =
+				pvlens_fault_null(alloc_skb(0, GFP_ATOMIC));
 
 			if (unlikely(!nskb)) {
 				pvnet_rx_drop(rq, PVNET_C_RX_DROP_NOMEM);
@@ -1218,8 +1223,9 @@ static void pvnet_rx_mode_work(struct work_struct *work)
 	netif_addr_lock_bh(dev);
 	uc_count = netdev_uc_count(dev);
 	mc_count = netdev_mc_count(dev);
-	buf = kzalloc((uc_count + mc_count) * ETH_ALEN +
-		      2 * sizeof(mac_data->entries), GFP_ATOMIC);
+	buf = pvlens_fault_null(kzalloc((uc_count + mc_count) * ETH_ALEN +
+					2 * sizeof(mac_data->entries),
+					GFP_ATOMIC));
 	if (!buf) {
 		netif_addr_unlock_bh(dev);
 		rtnl_unlock();
@@ -1827,7 +1833,7 @@ static void pvnet_set_affinity(struct pvnet_info *vi)
 	unsigned int i, n = 0, cpu, pairs = vi->curr_queue_pairs;
 	cpumask_var_t mask;
 
-	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+	if (pvlens_should_fail() || !zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return;
 	cpus_read_lock();
 	for (i = 0; i < vi->max_queue_pairs; i++) {
@@ -2009,11 +2015,13 @@ static int pvnet_find_vqs(struct pvnet_info *vi)
 	unsigned int i;
 	int ret = -ENOMEM;
 
-	vqs = kcalloc(total, sizeof(*vqs), GFP_KERNEL);
-	callbacks = kcalloc(total, sizeof(*callbacks), GFP_KERNEL);
-	names = kcalloc(total, sizeof(*names), GFP_KERNEL);
+	vqs = pvlens_fault_null(kcalloc(total, sizeof(*vqs), GFP_KERNEL));
+	callbacks = pvlens_fault_null(kcalloc(total, sizeof(*callbacks),
+					      GFP_KERNEL));
+	names = pvlens_fault_null(kcalloc(total, sizeof(*names), GFP_KERNEL));
 	if (vi->mergeable_rx_bufs)
-		ctx = kcalloc(total, sizeof(*ctx), GFP_KERNEL);
+		ctx = pvlens_fault_null(kcalloc(total, sizeof(*ctx),
+						GFP_KERNEL));
 	if (!vqs || !callbacks || !names || (vi->mergeable_rx_bufs && !ctx))
 		goto out;
 
@@ -2030,8 +2038,9 @@ static int pvnet_find_vqs(struct pvnet_info *vi)
 			ctx[rxq2vq(i)] = true;
 	}
 
-	ret = virtio_find_vqs_ctx(vi->vdev, total, vqs, callbacks, names, ctx,
-				  NULL);
+	ret = pvlens_fault_errno(virtio_find_vqs_ctx(vi->vdev, total, vqs,
+						     callbacks, names, ctx,
+						     NULL));
 	if (ret)
 		goto out;
 
@@ -2068,18 +2077,22 @@ static int pvnet_stats_create(struct pvnet_info *vi)
 {
 	unsigned int i, n = vi->max_queue_pairs * 2 + vi->has_cvq;
 
-	vi->queue_names = kcalloc(vi->max_queue_pairs * 2 + 1,
-				  sizeof(*vi->queue_names), GFP_KERNEL);
+	vi->queue_names = pvlens_fault_null(kcalloc(vi->max_queue_pairs * 2 + 1,
+						    sizeof(*vi->queue_names),
+						    GFP_KERNEL));
 	if (!vi->queue_names)
 		return -ENOMEM;
 	for (i = 0; i < vi->max_queue_pairs; i++) {
-		vi->queue_names[2 * i] = kasprintf(GFP_KERNEL, "rx-%u", i);
-		vi->queue_names[2 * i + 1] = kasprintf(GFP_KERNEL, "tx-%u", i);
+		vi->queue_names[2 * i] =
+			pvlens_fault_null(kasprintf(GFP_KERNEL, "rx-%u", i));
+		vi->queue_names[2 * i + 1] =
+			pvlens_fault_null(kasprintf(GFP_KERNEL, "tx-%u", i));
 		if (!vi->queue_names[2 * i] || !vi->queue_names[2 * i + 1])
 			goto err;
 	}
 	if (vi->has_cvq) {
-		vi->queue_names[n - 1] = kstrdup("ctrl", GFP_KERNEL);
+		vi->queue_names[n - 1] =
+			pvlens_fault_null(kstrdup("ctrl", GFP_KERNEL));
 		if (!vi->queue_names[n - 1])
 			goto err;
 	}
@@ -2118,12 +2131,15 @@ static int pvnet_alloc_queues(struct pvnet_info *vi)
 	unsigned int i;
 
 	if (vi->has_cvq) {
-		vi->ctrl = kzalloc(sizeof(*vi->ctrl), GFP_KERNEL);
+		vi->ctrl = pvlens_fault_null(kzalloc(sizeof(*vi->ctrl),
+						     GFP_KERNEL));
 		if (!vi->ctrl)
 			return -ENOMEM;
 	}
-	vi->sq = kcalloc(vi->max_queue_pairs, sizeof(*vi->sq), GFP_KERNEL);
-	vi->rq = kcalloc(vi->max_queue_pairs, sizeof(*vi->rq), GFP_KERNEL);
+	vi->sq = pvlens_fault_null(kcalloc(vi->max_queue_pairs, sizeof(*vi->sq),
+					   GFP_KERNEL));
+	vi->rq = pvlens_fault_null(kcalloc(vi->max_queue_pairs, sizeof(*vi->rq),
+					   GFP_KERNEL));
 	if (!vi->sq || !vi->rq) {
 		kfree(vi->sq);
 		kfree(vi->rq);
@@ -2306,7 +2322,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 	int err;
 
 	max_queue_pairs = pvnet_read_max_queue_pairs(vdev);
-	dev = alloc_etherdev_mq(sizeof(*vi), max_queue_pairs);
+	dev = pvlens_fault_null(alloc_etherdev_mq(sizeof(*vi), max_queue_pairs));
 	if (!dev)
 		return -ENOMEM;
 
@@ -2391,7 +2407,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 
 	/* Serialise register + virtio_device_ready() against ndo_open(). */
 	rtnl_lock();
-	err = register_netdevice(dev);
+	err = pvlens_fault_errno(register_netdevice(dev));
 	if (err) {
 		rtnl_unlock();
 		goto err_stats;

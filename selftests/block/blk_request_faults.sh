@@ -58,7 +58,7 @@ read -r -a c1 <<< "$(counts)"
 for i in 0 1 2 3 4 5 6 7; do
 	d[i]=$((c1[i] - c0[i]))
 done
-echo "# ${PERCENT}% of atomic allocations failed: block layer reads ${d[0]}" \
+echo "# ${PERCENT}% $FAULTS_PERCENT_OF failed: block layer reads ${d[0]}" \
 	"writes ${d[1]} discards ${d[2]}; pvlens ${d[3]} ${d[4]} ${d[5]}," \
 	"requeues ${d[6]}, errors ${d[7]}"
 ktap_check "blk_request_faults_requests_handed_back" [ "${d[6]}" -gt 0 ]

@@ -5,10 +5,15 @@
 # A sweep repeats one operation (insmod, sysfs bind) with its Nth
 # fault-injection check failed, N = 1, 2, ... until the operation makes fewer
 # than N checks.  selftests/faults/fail_nth arms /proc/thread-self/fail-nth
-# for that one system call only, so what fails is an allocation made on
-# behalf of the operation (ours, the driver core's, the block layer's), and
-# nothing else in the guest.  Needs CONFIG_FAULT_INJECTION, FAILSLAB,
-# FAIL_PAGE_ALLOC and FAULT_INJECTION_DEBUG_FS (make check-debug's kernel).
+# for that one system call only, so nothing else in the guest fails.  What
+# the checks are depends on FAULTS_SCOPE:
+#   kernel  every slab and page allocation made on behalf of the operation
+#           (ours, the driver core's, the block layer's, genirq's);
+#   pvlens  only pvlens's own call sites (include/pvlens/fault.h), each
+#           failed without being made: the kernel's allocations never fail,
+#           so no kernel defect ends the sweep early, and it is short.
+# Needs CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC and
+# FAULT_INJECTION_DEBUG_FS (make check-debug's kernel).
 
 FAIL_NTH=$PVLENS_TOP/selftests/faults/fail_nth
 FAULTS_MAX_STEPS=${FAULTS_MAX_STEPS:-4000}
@@ -20,7 +25,15 @@ FAULTS_STRIDE=${FAULTS_STRIDE:-1}
 # module load vmallocs its file and KASAN its shadow page by page, hundreds
 # of checks that test vmalloc, not us, at a few seconds each under TCG.
 FAULTS_PAGE_MIN_ORDER=${FAULTS_PAGE_MIN_ORDER:-1}
+FAULTS_SCOPE=${FAULTS_SCOPE:-kernel}
 KMEMLEAK=/sys/kernel/debug/kmemleak
+PVLENS_FAULT=/sys/kernel/debug/pvlens/fault_inject
+# What faults_atomic_percent fails, for messages.
+if [ "$FAULTS_SCOPE" = pvlens ]; then
+	FAULTS_PERCENT_OF="of pvlens call sites"
+else
+	FAULTS_PERCENT_OF="of atomic allocations"
+fi
 
 # faults_require NTESTS: plan NTESTS results, or plan one skip and exit when
 # this kernel cannot inject (the Debian kernel has no fault injection).
@@ -33,6 +46,8 @@ faults_require() {
 		why="no failslab/fail_page_alloc in debugfs"
 	elif [ ! -x "$FAIL_NTH" ]; then
 		why="$FAIL_NTH not built (make selftests)"
+	elif [ "$FAULTS_SCOPE" = pvlens ] && [ ! -d $PVLENS_FAULT ]; then
+		why="no $PVLENS_FAULT (pvlens_core not loaded?)"
 	fi
 	if [ -n "$why" ]; then
 		ktap_plan 1
@@ -50,6 +65,32 @@ faults_require() {
 	echo N > /sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
 	echo "$FAULTS_PAGE_MIN_ORDER" > /sys/kernel/debug/fail_page_alloc/min-order
 	echo 0 > /sys/kernel/debug/fail_page_alloc/verbose
+	[ "$FAULTS_SCOPE" = pvlens ] && faults_only_pvlens
+	return 0
+}
+
+# faults_only_pvlens: from now on a task's fail-nth counts pvlens's own call
+# sites and nothing else.  failslab checks only caches marked failslab (none
+# is), fail_page_alloc only orders no allocation has.  Our sites print their
+# stack when they fail (faults_site reads it back).
+faults_only_pvlens() {
+	local marked
+	echo Y > /sys/kernel/debug/failslab/cache-filter
+	marked=$(grep -l '^1' /sys/kernel/slab/*/failslab 2> /dev/null | head -n 3)
+	[ -z "$marked" ] || echo "# slab caches marked failslab: $marked"
+	echo 99 > /sys/kernel/debug/fail_page_alloc/min-order
+	echo 0 > $PVLENS_FAULT/probability
+	echo 2 > $PVLENS_FAULT/verbose
+}
+
+# faults_site: the pvlens call site that failed last, as function+offset
+# ("pvblk_probe+0xcf"), from the stack our fault attribute printed.
+faults_site() {
+	dmesg | sed 's/^\[[^]]*\] *//' | awk '
+		/name fault_inject,/ { site = ""; look = 1; next }
+		look && /^[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+\/0x[0-9a-f]+ \[pvlens_/ &&
+			!/^pvlens_should_fail/ { sub(/\/.*/, ""); site = $0; look = 0 }
+		END { print site }'
 }
 
 # faults_step N OP ARGS...: run fail_nth; sets step_rc and step_injected.
@@ -96,23 +137,27 @@ faults_leaks() {
 # where no task filter applies; the stack-trace filter does not exist on
 # x86-64).  Sleeping allocations are never failed.  0 turns it off.
 # Returns non-zero (and says so) when the settings did not take.
+# In FAULTS_SCOPE=pvlens it is P% of our own call sites instead, sleeping or
+# not, and nothing of the kernel's.
 faults_atomic_percent() {
-	local f rc=0
-	for f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
-		echo Y > $f/ignore-gfp-wait
+	local f rc=0 attrs="/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc"
+	[ "$FAULTS_SCOPE" = pvlens ] && attrs=$PVLENS_FAULT
+	for f in $attrs; do
+		[ -e $f/ignore-gfp-wait ] && echo Y > $f/ignore-gfp-wait
+		echo 0 > $f/verbose
 		echo 1 > $f/interval
 		echo -1 > $f/times
 		echo 0 > $f/space
 		echo N > $f/task-filter
 		echo "$1" > $f/probability
 		if [ "$(cat $f/probability)" != "$1" ] || [ "$(cat $f/times)" != -1 ] ||
-			[ "$(cat $f/ignore-gfp-wait)" != Y ]; then
-			echo "# $f: probability $(cat $f/probability), times $(cat $f/times)," \
-				"ignore-gfp-wait $(cat $f/ignore-gfp-wait): not as set"
+			{ [ -e $f/ignore-gfp-wait ] && [ "$(cat $f/ignore-gfp-wait)" != Y ]; }; then
+			echo "# $f: probability $(cat $f/probability), times $(cat $f/times):" \
+				"not as set"
 			rc=1
 		fi
 	done
-	echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
+	[ "$FAULTS_SCOPE" = pvlens ] || echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
 	return $rc
 }
 
@@ -153,19 +198,30 @@ faults_irq_proc_broken() {
 # after must work.  Four
 # results: PREFIX_sweep_reached_last_allocation, PREFIX_every_step_clean,
 # PREFIX_every_VERB_works_every_refusal_recovers, PREFIX_some_steps_refused.
-# PAST names a success in the progress lines ("bound", "loaded").  With
+# PAST names a success in the progress lines ("bound", "loaded").  In
+# FAULTS_SCOPE=pvlens a failure injected anywhere but at one of our sites
+# makes the step unclean.  With
 # SWEEP_PCI set (the device's PCI address), a step that leaves the kernel's
 # /proc/irq entries incomplete ends the sweep there (faults_irq_proc_broken),
 # and the first result is a SKIP that says so.
 faults_sweep() {
 	local prefix=$1 verb=$2 past=$3 n ok=0 refused=0 bad=0 broken=0 done=0
-	local summary="" e genirq=""
-	local -A errs=()
+	local summary="" e genirq="" site
+	local -A errs=() sites=()
 	for n in $(seq "$FAULTS_FIRST" "$FAULTS_STRIDE" "$FAULTS_MAX_STEPS"); do
 		if ! sweep_op "$n"; then
 			echo "# step $n: fail_nth did not run"
 			bad=$((bad + 1))
 			break
+		fi
+		# In pvlens scope every injected failure must be one of ours.
+		if [ "$FAULTS_SCOPE" = pvlens ] && [ "$step_injected" = 1 ]; then
+			site=$(faults_site)
+			if [ -z "$site" ]; then
+				echo "# step $n: a failure injected, but not at a pvlens site"
+				bad=$((bad + 1))
+			fi
+			sites[${site:-?}]=$((${sites[${site:-?}]:-0} + 1))
 		fi
 		if [ -n "${SWEEP_PCI:-}" ] && faults_irq_proc_broken "$SWEEP_PCI"; then
 			genirq=$n
@@ -202,6 +258,13 @@ faults_sweep() {
 	done
 	echo "# $n steps: $ok $past and working, $refused refused (${summary# })," \
 		"$bad unclean, $broken broken"
+	if [ "${#sites[@]}" -gt 0 ]; then
+		summary=""
+		for e in "${!sites[@]}"; do
+			summary+=" ${e}x${sites[$e]}"
+		done
+		echo "# pvlens call sites failed (function+offset x steps):$summary"
+	fi
 	if [ -n "$genirq" ]; then
 		ktap_skip "${prefix}_sweep_reached_last_allocation" \
 			"stopped at step $genirq: it failed a /proc/irq entry, and 6.1's unregister_irq_proc() would WARN at the unbind (kernel defect)"

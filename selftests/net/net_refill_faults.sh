@@ -17,8 +17,8 @@ cd "$(dirname "$0")" || exit 1
 . "$PVLENS_TOP/selftests/faults/lib_faults.sh"
 faults_require 8
 
-# Percent of atomic allocations failed; enough to empty rings, not enough
-# to stop TCP.
+# Percent of atomic allocations (of our call sites with FAULTS_SCOPE=pvlens)
+# failed; enough to empty rings, not enough to stop TCP.
 PERCENT=${NET_REFILL_FAULT_PERCENT:-5}
 
 cleanup() {
@@ -71,7 +71,7 @@ a_tx=$((c1[0] - c0[0])); b_tx=$((c1[1] - c0[1]))
 a_rx=$((c1[2] - c0[2])); b_rx=$((c1[3] - c0[3]))
 a_drop=$((c1[4] - c0[4])); b_drop=$((c1[5] - c0[5]))
 refill_failed=$((c1[6] - c0[6])); nomem=$((c1[7] - c0[7]))
-echo "# ${PERCENT}% of atomic allocations failed: refill_failed $refill_failed," \
+echo "# ${PERCENT}% $FAULTS_PERCENT_OF failed: refill_failed $refill_failed," \
 	"drop_nomem $nomem; A tx $a_tx rx $a_rx dropped $a_drop, B tx $b_tx rx $b_rx dropped $b_drop"
 ktap_check "net_refill_failures_hit_the_refill_path" [ "$refill_failed" -gt 0 ]
 [ "$a_tx" = $((b_rx + b_drop)) ] && [ "$b_tx" = $((a_rx + a_drop)) ]
