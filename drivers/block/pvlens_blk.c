@@ -31,6 +31,11 @@
 #define PVBLK_VQ_NAME_LEN	16
 /* A request the device failed to complete across this many resets fails. */
 #define PVBLK_MAX_RESET_RETRIES	2
+/*
+ * How long a removal waits for requests the device holds before it fails
+ * them (the request timeout, 30 s by default, would hold the removal).
+ */
+#define PVBLK_REMOVE_GRACE	(5 * HZ)
 
 #ifdef CONFIG_ARCH_NO_SG_CHAIN
 #define PVBLK_INLINE_SG_CNT	0
@@ -166,6 +171,7 @@ struct pvblk {
 	struct blk_mq_tag_set tag_set;
 	struct work_struct config_work;
 	struct work_struct reset_work;
+	struct delayed_work remove_watchdog;
 	/* Protects @removing, @gone and @reset_pending. */
 	spinlock_t state_lock;
 	/*
@@ -219,6 +225,7 @@ static inline struct pvblk_vq *pvblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
 }
 
 static void pvblk_reset_work(struct work_struct *work);
+static void pvblk_remove_watchdog(struct work_struct *work);
 
 /* Returns true when this call queued the reset (none was pending). */
 static bool pvblk_schedule_reset(struct pvblk *vblk)
@@ -1480,6 +1487,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	spin_lock_init(&vblk->state_lock);
 	INIT_WORK(&vblk->config_work, pvblk_config_changed_work);
 	INIT_WORK(&vblk->reset_work, pvblk_reset_work);
+	INIT_DELAYED_WORK(&vblk->remove_watchdog, pvblk_remove_watchdog);
 
 	err = pvlens_fault_errno(ida_alloc_max(&pvblk_index_ida,
 					       (1 << (MINORBITS - PVBLK_PART_BITS)) - 1,
@@ -1639,7 +1647,10 @@ static void pvblk_remove(struct virtio_device *vdev)
 	if (vblk->vqs[0].vq && virtqueue_is_broken(vblk->vqs[0].vq))
 		pvblk_fail_device(vblk);
 
+	queue_delayed_work(pvblk_wq, &vblk->remove_watchdog,
+			   PVBLK_REMOVE_GRACE);
 	del_gendisk(vblk->disk);
+	cancel_delayed_work_sync(&vblk->remove_watchdog);
 
 	spin_lock_irq(&vblk->state_lock);
 	vblk->gone = true;
@@ -1753,6 +1764,31 @@ static void pvblk_reset_work(struct work_struct *work)
 
 	pvblk_reset(vblk);
 	pvblk_reset_done(vblk);
+}
+
+/*
+ * remove() has waited PVBLK_REMOVE_GRACE in del_gendisk(): a device that
+ * still holds requests is taken as stuck, and the reset work fails them
+ * (it does not recover a device being removed).
+ */
+static void pvblk_remove_watchdog(struct work_struct *work)
+{
+	struct pvblk *vblk = container_of(to_delayed_work(work), struct pvblk,
+					  remove_watchdog);
+	unsigned int i, held = 0;
+
+	for (i = 0; i < vblk->num_vqs; i++)
+		held += READ_ONCE(vblk->vqs[i].stats->inflight);
+	if (!held) {
+		/* Slow for another reason: look again later. */
+		queue_delayed_work(pvblk_wq, &vblk->remove_watchdog,
+				   PVBLK_REMOVE_GRACE);
+		return;
+	}
+	if (pvblk_schedule_reset(vblk))
+		dev_warn(&vblk->vdev->dev,
+			 "%u requests unanswered %u s into removal\n", held,
+			 PVBLK_REMOVE_GRACE / HZ);
 }
 
 static const struct virtio_device_id pvblk_id_table[] = {
