@@ -32,8 +32,9 @@
 /* A request the device failed to complete across this many resets fails. */
 #define PVBLK_MAX_RESET_RETRIES	2
 /*
- * How long a removal waits for requests the device holds before it fails
- * them (the request timeout, 30 s by default, would hold the removal).
+ * How long a removal waits for a device that holds requests and answers
+ * none before it fails them (the request timeout, 30 s by default, would
+ * hold the removal).
  */
 #define PVBLK_REMOVE_GRACE	(5 * HZ)
 
@@ -156,6 +157,8 @@ struct pvblk_vq {
 	/* Serialises the virtqueue and the pvlens inflight/kick fields. */
 	spinlock_t lock;
 	struct pvlens_queue *stats;
+	/* Requests the device answered; read locklessly by the removal watchdog. */
+	unsigned long answered;
 	char name[PVBLK_VQ_NAME_LEN];
 } ____cacheline_aligned_in_smp;
 
@@ -172,6 +175,8 @@ struct pvblk {
 	struct work_struct config_work;
 	struct work_struct reset_work;
 	struct delayed_work remove_watchdog;
+	/* What the device had answered when the watchdog last looked. */
+	unsigned long remove_answered;
 	/* Protects @removing, @gone and @reset_pending. */
 	spinlock_t state_lock;
 	/*
@@ -226,6 +231,7 @@ static inline struct pvblk_vq *pvblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
 
 static void pvblk_reset_work(struct work_struct *work);
 static void pvblk_remove_watchdog(struct work_struct *work);
+static unsigned long pvblk_progress(struct pvblk *vblk, unsigned int *held);
 
 /* Returns true when this call queued the reset (none was pending). */
 static bool pvblk_schedule_reset(struct pvblk *vblk)
@@ -583,6 +589,7 @@ static void pvblk_done(struct virtqueue *vq)
 			break;
 	} while (!virtqueue_enable_cb(vq));
 
+	WRITE_ONCE(pvq->answered, pvq->answered + found);
 	pvlens_inflight_sub(pvq->stats, found);
 	pvlens_interrupt(pvq->stats, !found);
 	/* A queue stopped on a full ring has room again. */
@@ -748,6 +755,7 @@ static int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 					 pvblk_complete_batch))
 			blk_mq_complete_request(req);
 	}
+	WRITE_ONCE(pvq->answered, pvq->answered + found);
 	pvlens_inflight_sub(pvq->stats, found);
 	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
@@ -1647,6 +1655,7 @@ static void pvblk_remove(struct virtio_device *vdev)
 	if (vblk->vqs[0].vq && virtqueue_is_broken(vblk->vqs[0].vq))
 		pvblk_fail_device(vblk);
 
+	vblk->remove_answered = pvblk_progress(vblk, NULL);
 	queue_delayed_work(pvblk_wq, &vblk->remove_watchdog,
 			   PVBLK_REMOVE_GRACE);
 	del_gendisk(vblk->disk);
@@ -1766,29 +1775,46 @@ static void pvblk_reset_work(struct work_struct *work)
 	pvblk_reset_done(vblk);
 }
 
+/* Requests the device answered so far; *@held: those it holds now. */
+static unsigned long pvblk_progress(struct pvblk *vblk, unsigned int *held)
+{
+	unsigned long answered = 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < vblk->num_vqs; i++) {
+		answered += READ_ONCE(vblk->vqs[i].answered);
+		n += READ_ONCE(vblk->vqs[i].stats->inflight);
+	}
+	if (held)
+		*held = n;
+	return answered;
+}
+
 /*
- * remove() has waited PVBLK_REMOVE_GRACE in del_gendisk(): a device that
- * still holds requests is taken as stuck, and the reset work fails them
- * (it does not recover a device being removed).
+ * Every PVBLK_REMOVE_GRACE of a del_gendisk() in remove(): a device that
+ * holds requests and answered none since the last look is taken as stuck,
+ * and the reset work fails them (it does not recover a device being
+ * removed).  One still answering (the writeback of a busy disk) is waited
+ * for.
  */
 static void pvblk_remove_watchdog(struct work_struct *work)
 {
 	struct pvblk *vblk = container_of(to_delayed_work(work), struct pvblk,
 					  remove_watchdog);
-	unsigned int i, held = 0;
+	unsigned long answered;
+	unsigned int held;
 
-	for (i = 0; i < vblk->num_vqs; i++)
-		held += READ_ONCE(vblk->vqs[i].stats->inflight);
-	if (!held) {
-		/* Slow for another reason: look again later. */
+	answered = pvblk_progress(vblk, &held);
+	if (!held || answered != vblk->remove_answered) {
+		vblk->remove_answered = answered;
 		queue_delayed_work(pvblk_wq, &vblk->remove_watchdog,
 				   PVBLK_REMOVE_GRACE);
 		return;
 	}
 	if (pvblk_schedule_reset(vblk))
 		dev_warn(&vblk->vdev->dev,
-			 "%u requests unanswered %u s into removal\n", held,
-			 PVBLK_REMOVE_GRACE / HZ);
+			 "%u requests held, none answered in %u s of removal\n",
+			 held, PVBLK_REMOVE_GRACE / HZ);
 }
 
 static const struct virtio_device_id pvblk_id_table[] = {

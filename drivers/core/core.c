@@ -441,7 +441,7 @@ static int pvlens_stats_show(struct seq_file *m, void *v)
 	struct pvlens_hist_cache *c;
 	unsigned int i;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = pvlens_fault_null(kzalloc(sizeof(*c), GFP_KERNEL));
 	if (!c)
 		return -ENOMEM;
 	for (i = 0; i < pd->nr_items; i++)
@@ -474,7 +474,7 @@ static int pvlens_histogram_show(struct seq_file *m, void *v)
 	struct pvlens_hist *h;
 	unsigned int b, c;
 
-	h = kmalloc(sizeof(*h), GFP_KERNEL);
+	h = pvlens_fault_null(kmalloc(sizeof(*h), GFP_KERNEL));
 	if (!h)
 		return -ENOMEM;
 	pvlens_show_hist(m, q, "kick_cost",
@@ -935,6 +935,7 @@ static int __init pvlens_core_init(void)
 static void __exit pvlens_core_exit(void)
 {
 	debugfs_remove(pvlens_debugfs_root);
+	pvlens_fault_debugfs_exit();
 }
 
 module_init(pvlens_core_init);

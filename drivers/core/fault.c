@@ -4,6 +4,7 @@
  * with CONFIG_FAULT_INJECTION.  Off until configured: probability 0, and a
  * task's fail-nth counts our sites as it counts the slab allocator's.
  */
+#include <linux/dcache.h>
 #include <linux/fault-inject.h>
 #include <linux/module.h>
 #include <pvlens/fault.h>
@@ -21,4 +22,11 @@ void pvlens_fault_debugfs_init(struct dentry *parent)
 {
 	/* Unchecked like the rest of debugfs: a failure only hides the knobs. */
 	fault_create_debugfs_attr("fault_inject", parent, &pvlens_fault_attr);
+}
+
+/* After the directory is removed: the attribute holds a dentry reference. */
+void pvlens_fault_debugfs_exit(void)
+{
+	dput(pvlens_fault_attr.dname);
+	pvlens_fault_attr.dname = NULL;
 }

@@ -6,8 +6,13 @@ struct dentry;
 
 #ifdef CONFIG_FAULT_INJECTION
 void pvlens_fault_debugfs_init(struct dentry *parent);
+void pvlens_fault_debugfs_exit(void);
 #else
 static inline void pvlens_fault_debugfs_init(struct dentry *parent)
+{
+}
+
+static inline void pvlens_fault_debugfs_exit(void)
 {
 }
 #endif

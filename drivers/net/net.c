@@ -2519,7 +2519,18 @@ static struct virtio_driver pvnet_driver = {
 	.config_changed = pvnet_config_changed,
 };
 
-module_virtio_driver(pvnet_driver);
+static int __init pvnet_init(void)
+{
+	return pvlens_fault_errno(register_virtio_driver(&pvnet_driver));
+}
+
+static void __exit pvnet_exit(void)
+{
+	unregister_virtio_driver(&pvnet_driver);
+}
+
+module_init(pvnet_init);
+module_exit(pvnet_exit);
 MODULE_DEVICE_TABLE(virtio, pvnet_id_table);
 MODULE_DESCRIPTION("virtio-net driver with pvlens virtualization statistics");
 MODULE_LICENSE("GPL");

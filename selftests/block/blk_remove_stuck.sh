@@ -56,7 +56,7 @@ ktap_check "blk_remove_stuck_removal_done" [ ! -e "$vdev" ]
 ktap_check "blk_remove_stuck_before_request_timeout" \
 	awk -v t="$took" -v lim="$timeout_s" 'BEGIN { exit !(t < lim - 5) }'
 ktap_check "blk_remove_stuck_driver_failed_held_requests" \
-	grep -q "requests unanswered 5 s into removal" <(dmesg)
+	grep -q "requests held, none answered in 5 s of removal" <(dmesg)
 if pvlens_wait_event DEVICE_DELETED 15; then
 	ktap_ok "blk_remove_stuck_qemu_device_deleted"
 else

@@ -83,14 +83,21 @@ faults_only_pvlens() {
 	echo 2 > $PVLENS_FAULT/verbose
 }
 
-# faults_site: the pvlens call site that failed last, as function+offset
-# ("pvblk_probe+0xcf"), from the stack our fault attribute printed.
+# faults_site: the pvlens call site (function+offset, "pvblk_probe+0xcf")
+# of every failure our fault attribute reported since faults_mark, from the
+# stacks it printed; one per line.
 faults_site() {
 	dmesg | sed 's/^\[[^]]*\] *//' | awk '
-		/name fault_inject,/ { site = ""; look = 1; next }
+		/^pvlens_faults_mark / { n = 0; look = 0; next }
+		/name fault_inject,/ { look = 1; site[++n] = "?"; next }
 		look && /^[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+\/0x[0-9a-f]+ \[pvlens_/ &&
-			!/^pvlens_should_fail/ { sub(/\/.*/, ""); site = $0; look = 0 }
-		END { print site }'
+			!/^pvlens_should_fail/ { sub(/\/.*/, ""); site[n] = $0; look = 0 }
+		END { for (i = 1; i <= n; i++) print site[i] }'
+}
+
+# faults_mark N: where faults_site starts reading for step N.
+faults_mark() {
+	echo "pvlens_faults_mark $1" > /dev/kmsg
 }
 
 # faults_step N OP ARGS...: run fail_nth; sets step_rc and step_injected.
@@ -209,19 +216,22 @@ faults_sweep() {
 	local summary="" e genirq="" site
 	local -A errs=() sites=()
 	for n in $(seq "$FAULTS_FIRST" "$FAULTS_STRIDE" "$FAULTS_MAX_STEPS"); do
+		[ "$FAULTS_SCOPE" = pvlens ] && faults_mark "$n"
 		if ! sweep_op "$n"; then
 			echo "# step $n: fail_nth did not run"
 			bad=$((bad + 1))
 			break
 		fi
-		# In pvlens scope every injected failure must be one of ours.
+		# In pvlens scope the one injected failure must be one of ours.
 		if [ "$FAULTS_SCOPE" = pvlens ] && [ "$step_injected" = 1 ]; then
 			site=$(faults_site)
-			if [ -z "$site" ]; then
-				echo "# step $n: a failure injected, but not at a pvlens site"
+			if [ -z "$site" ] || [ "$site" = "?" ] || [ "$(echo "$site" | wc -l)" != 1 ]; then
+				echo "# step $n: failures reported at pvlens sites:" \
+					"'$(echo "$site" | tr '\n' ' ')', want exactly one"
 				bad=$((bad + 1))
 			fi
-			sites[${site:-?}]=$((${sites[${site:-?}]:-0} + 1))
+			site=$(echo "$site" | head -n 1)
+			sites[${site:-none}]=$((${sites[${site:-none}]:-0} + 1))
 		fi
 		if [ -n "${SWEEP_PCI:-}" ] && faults_irq_proc_broken "$SWEEP_PCI"; then
 			genirq=$n
