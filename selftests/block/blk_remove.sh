@@ -11,10 +11,8 @@ ktap_plan 5
 disk=$(blk_disk_of d0)
 vdev=$(blk_vdev "$disk")
 pvlens_host events > /dev/null
-fio --name=rm --filename="/dev/$disk" --direct=1 --ioengine=libaio \
-	--iodepth=16 --rw=randrw --bs=4k --size=64M --time_based --runtime=30 \
-	> /tmp/blk_rm.out 2>&1 &
-fio_pid=$!
+blk_fio_load blk_rm "$disk" 30
+fio_pid=$BLK_FIO_PID
 sleep 2
 pvlens_qmp '{"execute": "device_del", "arguments": {"id": "d0"}}' > /dev/null
 if pvlens_wait_event DEVICE_DELETED 15; then

@@ -19,10 +19,8 @@ vdev=$(blk_vdev "$disk")
 pci=$(blk_pci_of "$disk")
 timeout_s=$(($(cat "/sys/block/$disk/queue/io_timeout") / 1000))
 pvlens_host events > /dev/null
-fio --name=stuck --filename="/dev/$disk" --direct=1 --ioengine=libaio \
-	--iodepth=16 --rw=randrw --bs=4k --size=64M --time_based --runtime=60 \
-	> /tmp/blk_stuck.out 2>&1 &
-fio_pid=$!
+blk_fio_load blk_stuck "$disk" 60
+fio_pid=$BLK_FIO_PID
 sleep 2
 cmd=$(setpci -s "$pci" COMMAND)
 # QEMU does not always stop at once (its ring caches may outlive the bus

@@ -89,6 +89,18 @@ blk_hist_total() {
 	cat "$dbg"/*/histogram | awk -v c="$2" '$1 == c { t += $4 } END { print t + 0 }'
 }
 
+# blk_fio_load NAME DISK SECS: a random read/write load on DISK (4 KiB,
+# QD16, direct) for SECS seconds in the background, output in
+# /tmp/NAME.out; sets BLK_FIO_PID.  For tests that pull the device away
+# under it.
+blk_fio_load() {
+	fio --name="$1" --filename="/dev/$2" --direct=1 --ioengine=libaio \
+		--iodepth=16 --rw=randrw --bs=4k --size=64M --time_based \
+		--runtime="$3" > "/tmp/$1.out" 2>&1 &
+	# shellcheck disable=SC2034 # for the caller
+	BLK_FIO_PID=$!
+}
+
 # blk_fio_wait PID SECS: wait up to SECS for the background fio PID.  True
 # when it ended (its exit status in BLK_FIO_RC); false when it hung and was
 # killed.
