@@ -44,6 +44,14 @@
  */
 DECLARE_EWMA(pkt_len, 0, 64)
 
+/* As the in-tree driver's parameter of the same name; ethtool -C tx-frames
+ * 0/1 changes it per device while the interface is down.
+ */
+static bool napi_tx = true;
+module_param(napi_tx, bool, 0644);
+MODULE_PARM_DESC(napi_tx,
+		 "Reap transmit completions in NAPI (default Y); N: at the next transmit, without tx interrupts, as the in-tree napi_tx=N");
+
 enum pvnet_class {
 	PVNET_CLS_RX,
 	PVNET_CLS_TX,
@@ -227,6 +235,8 @@ struct pvnet_info {
 struct pvnet_skb_cb {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	u64 start_ns;
+	/* Counted by BQL when sent (tx NAPI on): its completion is owed. */
+	bool bql;
 };
 
 static inline struct pvnet_skb_cb *pvnet_skb_cb(struct sk_buff *skb)
@@ -476,6 +486,21 @@ static void pvnet_napi_enable(struct virtqueue *vq, struct napi_struct *napi)
 	local_bh_disable();
 	pvnet_napi_schedule(napi, vq);
 	local_bh_enable();
+}
+
+/* A tx NAPI of weight 0 (tx NAPI off) is never enabled, nor disabled: the
+ * weight changes only while the interface is down.
+ */
+static void pvnet_tx_napi_enable(struct pvnet_sq *sq)
+{
+	if (sq->napi.weight)
+		pvnet_napi_enable(sq->vq, &sq->napi);
+}
+
+static void pvnet_tx_napi_disable(struct pvnet_sq *sq)
+{
+	if (sq->napi.weight)
+		napi_disable(&sq->napi);
 }
 
 static void pvnet_refill_work(struct work_struct *work)
@@ -851,6 +876,7 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 				bool in_napi)
 {
 	unsigned int len, packets = 0, bytes = 0;
+	unsigned int bql_packets = 0, bql_bytes = 0;
 	struct sk_buff *skb;
 	u64 now = 0, start;
 
@@ -868,13 +894,19 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 				       false);
 		bytes += skb->len;
 		packets++;
+		if (pvnet_skb_cb(skb)->bql) {
+			bql_bytes += skb->len;
+			bql_packets++;
+		}
 		napi_consume_skb(skb, in_napi);
 	}
 	if (!packets)
 		return;
 
 	pvlens_inflight_sub(sq->pq, packets);
-	netdev_tx_completed_queue(txq, packets, bytes);
+	/* Tx NAPI may have been switched since these were sent. */
+	if (bql_packets)
+		netdev_tx_completed_queue(txq, bql_packets, bql_bytes);
 	u64_stats_update_begin(&sq->stats.syncp);
 	sq->stats.packets += packets;
 	sq->stats.bytes += bytes;
@@ -898,7 +930,8 @@ static void pvnet_poll_cleantx(struct pvnet_info *vi, struct pvnet_rq *rq,
 	struct pvnet_sq *sq = &vi->sq[index];
 	struct netdev_queue *txq = netdev_get_tx_queue(vi->dev, index);
 
-	if (!__netif_tx_trylock(txq))
+	/* Without tx NAPI the transmit path reaps, as in-tree. */
+	if (!sq->napi.weight || !__netif_tx_trylock(txq))
 		return;
 	if (!sq->reset) {
 		do {
@@ -985,6 +1018,17 @@ static void pvnet_skb_xmit_done(struct virtqueue *vq)
 	struct pvnet_info *vi = vq->vdev->priv;
 	struct pvnet_sq *sq = &vi->sq[vq2txq(vq)];
 
+	if (!sq->napi.weight) {
+		/* Asked for by a stopped queue only: the next transmit reaps.
+		 * No prepared index to compare with, so none counts spurious.
+		 */
+		pvlens_interrupt(sq->pq, false);
+		virtqueue_disable_cb(vq);
+		if (__netif_subqueue_stopped(vi->dev, vq2txq(vq)))
+			pvlens_count(sq->pq, PVNET_C_TX_WAKES, 1);
+		netif_wake_subqueue(vi->dev, vq2txq(vq));
+		return;
+	}
 	pvlens_interrupt(sq->pq, !virtqueue_poll(vq, READ_ONCE(sq->cb_opaque)));
 	virtqueue_disable_cb(vq);
 	pvnet_napi_schedule(&sq->napi, vq);
@@ -1039,17 +1083,33 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	struct pvnet_sq *sq = &vi->sq[qnum];
 	struct netdev_queue *txq = netdev_get_tx_queue(dev, qnum);
 	bool more = netdev_xmit_more();
+	bool use_napi = sq->napi.weight;
 	unsigned int batch, bytes;
 	bool kick;
 	int err;
 
+	if (unlikely(sq->reset)) {
+		/* Without tx NAPI a tx interrupt may have woken the queue a
+		 * resize stopped: the ring is not ours now.
+		 */
+		netif_tx_stop_queue(txq);
+		return NETDEV_TX_BUSY;
+	}
+
+	/* Without tx NAPI interrupts stay off until the ring fills. */
 	do {
-		virtqueue_disable_cb(sq->vq);
+		if (use_napi)
+			virtqueue_disable_cb(sq->vq);
 		pvnet_free_old_xmit(sq, txq, false);
-	} while (!more && unlikely(!virtqueue_enable_cb_delayed(sq->vq)));
+	} while (use_napi && !more &&
+		 unlikely(!virtqueue_enable_cb_delayed(sq->vq)));
 
 	skb_tx_timestamp(skb);
 	pvnet_skb_cb(skb)->start_ns = pvlens_now();
+	/* Without tx NAPI a completion may wait for the next transmit: BQL
+	 * would stop the queue for good, so only NAPI mode feeds it.
+	 */
+	pvnet_skb_cb(skb)->bql = use_napi;
 	bytes = skb->len;
 
 	err = pvnet_xmit_skb(vi, sq, skb);
@@ -1065,7 +1125,14 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		kick = !more;
 	} else {
 		pvlens_inflight_add(sq->pq, 1);
-		kick = __netdev_tx_sent_queue(txq, bytes, more);
+		if (use_napi) {
+			kick = __netdev_tx_sent_queue(txq, bytes, more);
+		} else {
+			kick = !more;
+			/* Its sender must not wait for the next transmit. */
+			skb_orphan(skb);
+			nf_reset_ct(skb);
+		}
 	}
 
 	/* Stop before the ring is full: returning NETDEV_TX_BUSY would make
@@ -1074,8 +1141,18 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	if (sq->vq->num_free < PVNET_TX_STOP_ROOM) {
 		netif_tx_stop_queue(txq);
 		pvlens_count(sq->pq, PVNET_C_TX_RING_FULL, 1);
-		if (unlikely(!virtqueue_enable_cb_delayed(sq->vq)))
-			pvnet_napi_schedule(&sq->napi, sq->vq);
+		if (use_napi) {
+			if (unlikely(!virtqueue_enable_cb_delayed(sq->vq)))
+				pvnet_napi_schedule(&sq->napi, sq->vq);
+		} else if (unlikely(!virtqueue_enable_cb_delayed(sq->vq))) {
+			/* More came back meanwhile: maybe enough to go on. */
+			pvnet_free_old_xmit(sq, txq, false);
+			if (sq->vq->num_free >= PVNET_TX_STOP_ROOM) {
+				pvlens_count(sq->pq, PVNET_C_TX_WAKES, 1);
+				netif_tx_start_queue(txq);
+				virtqueue_disable_cb(sq->vq);
+			}
+		}
 	}
 
 	if (kick || netif_xmit_stopped(txq)) {
@@ -1345,7 +1422,7 @@ static int pvnet_open(struct net_device *dev)
 		    !pvnet_try_fill_recv(vi, &vi->rq[i], GFP_KERNEL))
 			schedule_delayed_work(&vi->refill, 0);
 		pvnet_napi_enable(vi->rq[i].vq, &vi->rq[i].napi);
-		pvnet_napi_enable(vi->sq[i].vq, &vi->sq[i].napi);
+		pvnet_tx_napi_enable(&vi->sq[i]);
 	}
 	return 0;
 }
@@ -1359,7 +1436,7 @@ static int pvnet_close(struct net_device *dev)
 	pvnet_disable_delayed_refill(vi);
 	cancel_delayed_work_sync(&vi->refill);
 	for (i = 0; i < vi->max_queue_pairs; i++) {
-		napi_disable(&vi->sq[i].napi);
+		pvnet_tx_napi_disable(&vi->sq[i]);
 		napi_disable(&vi->rq[i].napi);
 	}
 	return 0;
@@ -1723,7 +1800,7 @@ static int pvnet_tx_resize(struct pvnet_info *vi, struct pvnet_sq *sq,
 	int err;
 
 	if (running)
-		napi_disable(&sq->napi);
+		pvnet_tx_napi_disable(sq);
 
 	/* The stack does not transmit on a stopped queue: the ring is ours. */
 	__netif_tx_lock_bh(txq);
@@ -1755,7 +1832,7 @@ static int pvnet_tx_resize(struct pvnet_info *vi, struct pvnet_sq *sq,
 	__netif_tx_unlock_bh(txq);
 
 	if (running)
-		pvnet_napi_enable(sq->vq, &sq->napi);
+		pvnet_tx_napi_enable(sq);
 	return err;
 }
 
@@ -1905,14 +1982,18 @@ static int pvnet_set_link_ksettings(struct net_device *dev,
 						  &vi->duplex);
 }
 
-/* Without VIRTIO_NET_F_NOTF_COAL: one interrupt per frame, tx NAPI always. */
+/* Without VIRTIO_NET_F_NOTF_COAL, as in-tree: one interrupt per frame;
+ * tx-frames says whether tx NAPI runs (1) or the transmit path reaps (0).
+ */
 static int pvnet_get_coalesce(struct net_device *dev,
 			      struct ethtool_coalesce *ec,
 			      struct kernel_ethtool_coalesce *kernel_coal,
 			      struct netlink_ext_ack *extack)
 {
+	struct pvnet_info *vi = netdev_priv(dev);
+
 	ec->rx_max_coalesced_frames = 1;
-	ec->tx_max_coalesced_frames = 1;
+	ec->tx_max_coalesced_frames = vi->sq[0].napi.weight ? 1 : 0;
 	return 0;
 }
 
@@ -1921,11 +2002,26 @@ static int pvnet_set_coalesce(struct net_device *dev,
 			      struct kernel_ethtool_coalesce *kernel_coal,
 			      struct netlink_ext_ack *extack)
 {
+	struct pvnet_info *vi = netdev_priv(dev);
+	int weight = ec->tx_max_coalesced_frames ? NAPI_POLL_WEIGHT : 0;
+	unsigned int i;
+
 	if (ec->rx_max_coalesced_frames != 1 ||
-	    ec->tx_max_coalesced_frames != 1) {
-		NL_SET_ERR_MSG(extack, "device supports only 1 frame per interrupt");
+	    ec->tx_max_coalesced_frames > 1) {
+		NL_SET_ERR_MSG(extack,
+			       "rx-frames must be 1; tx-frames 1 (tx NAPI) or 0 (none)");
 		return -EINVAL;
 	}
+	if (weight == vi->sq[0].napi.weight)
+		return 0;
+	/* Running NAPI instances cannot change their weight. */
+	if (netif_running(dev)) {
+		NL_SET_ERR_MSG(extack,
+			       "tx NAPI can be switched only while the interface is down");
+		return -EBUSY;
+	}
+	for (i = 0; i < vi->max_queue_pairs; i++)
+		vi->sq[i].napi.weight = weight;
 	return 0;
 }
 
@@ -2150,7 +2246,9 @@ static int pvnet_alloc_queues(struct pvnet_info *vi)
 	INIT_DELAYED_WORK(&vi->refill, pvnet_refill_work);
 	for (i = 0; i < vi->max_queue_pairs; i++) {
 		netif_napi_add(vi->dev, &vi->rq[i].napi, pvnet_poll);
-		netif_napi_add_tx(vi->dev, &vi->sq[i].napi, pvnet_poll_tx);
+		netif_napi_add_tx_weight(vi->dev, &vi->sq[i].napi,
+					 pvnet_poll_tx,
+					 napi_tx ? NAPI_POLL_WEIGHT : 0);
 		sg_init_table(vi->rq[i].sg, ARRAY_SIZE(vi->rq[i].sg));
 		sg_init_table(vi->sq[i].sg, ARRAY_SIZE(vi->sq[i].sg));
 		ewma_pkt_len_init(&vi->rq[i].avg_len);
