@@ -52,6 +52,15 @@ module_param(napi_tx, bool, 0644);
 MODULE_PARM_DESC(napi_tx,
 		 "Reap transmit completions in NAPI (default Y); N: at the next transmit, without tx interrupts, as the in-tree napi_tx=N");
 
+/* The in-tree driver's csum and gso: N leaves the offload off at probe, yet
+ * offered (ethtool -K turns it on).
+ */
+static bool csum = true, gso = true;
+module_param(csum, bool, 0444);
+MODULE_PARM_DESC(csum, "Transmit checksum offload (and so TSO) on at probe (default Y)");
+module_param(gso, bool, 0444);
+MODULE_PARM_DESC(gso, "TSO on at probe (default Y)");
+
 enum pvnet_class {
 	PVNET_CLS_RX,
 	PVNET_CLS_TX,
@@ -2385,7 +2394,8 @@ static void pvnet_setup_features(struct pvnet_info *vi)
 
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_CSUM)) {
 		dev->hw_features |= NETIF_F_HW_CSUM | NETIF_F_SG;
-		dev->features |= NETIF_F_HW_CSUM | NETIF_F_SG;
+		if (csum)
+			dev->features |= NETIF_F_HW_CSUM | NETIF_F_SG;
 		if (virtio_has_feature(vdev, VIRTIO_NET_F_HOST_TSO4))
 			dev->hw_features |= NETIF_F_TSO;
 		if (virtio_has_feature(vdev, VIRTIO_NET_F_HOST_TSO6))
@@ -2393,7 +2403,9 @@ static void pvnet_setup_features(struct pvnet_info *vi)
 		if (virtio_has_feature(vdev, VIRTIO_NET_F_HOST_ECN))
 			dev->hw_features |= NETIF_F_TSO_ECN;
 		dev->features |= NETIF_F_GSO_ROBUST;
-		dev->features |= dev->hw_features & NETIF_F_ALL_TSO;
+		/* Without csum, register_netdev() drops TSO: it needs it. */
+		if (gso)
+			dev->features |= dev->hw_features & NETIF_F_ALL_TSO;
 	}
 
 	/* With GUEST_CSUM partially checksummed packets are valid to the

@@ -5,11 +5,14 @@
 # (CSUM, TSO, guest TSO with mergeable or big buffers).  Data must arrive
 # intact both ways with offloads on and off, the guest's counters must equal
 # the tap's, both queue pairs must carry traffic, and ethtool -L between 1
-# and 2 must work under a running bidirectional stream.
+# and 2 must work under a running bidirectional stream.  Last, the in-tree
+# module parameters csum and gso: loaded with both 0, transmit checksumming
+# and TSO start off, yet offered (ethtool -K turns them on, and the device
+# then gets GSO frames).
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 12
+ktap_plan 16
 trap '$IP netns del $NS_A 2>/dev/null' EXIT
 
 for d in $PVLENS_DEVICES; do
@@ -142,3 +145,60 @@ ktap_eq "net_tap_host_to_guest_sha256_offloads_off" "$(host_to_guest "$file")" "
 ktap_eq "net_tap_guest_to_host_echo_sha256_offloads_off" "$(guest_to_host "$file")" "$want"
 $IP netns exec $NS_A $ETHTOOL -K "$IF" tx on sg on tso on rx-gro-hw on 2>/dev/null
 ktap_eq "net_tap_ctrl_commands_accepted" "$(pvnet_pv "$VDEV" ctrl ctrl_errors)" "0"
+
+# guest_echo_bpp FILE: echo FILE through the host; prints the sha256 of what
+# came back and the guest's sent bytes per packet (above a frame: GSO).
+guest_echo_bpp() {
+	local p0 b0 sha p
+	p0=$(pvnet_stat $NS_A "$IF" tx_packets)
+	b0=$(pvnet_stat $NS_A "$IF" tx_bytes)
+	sha=$(guest_to_host "$1")
+	p=$(( $(pvnet_stat $NS_A "$IF" tx_packets) - p0 ))
+	echo "$sha $(( ($(pvnet_stat $NS_A "$IF" tx_bytes) - b0) / (p ? p : 1) ))"
+}
+
+# reload_net ARGS...: pvlens_net loaded again with ARGS, the NIC back in
+# its namespace with the same neighbour (the device keeps its MAC).
+reload_net() {
+	local _ ifs
+	$IP netns del $NS_A
+	sleep 0.5
+	rmmod pvlens_net && insmod "$PVNET_KO" "$@" || return 1
+	for _ in $(seq 50); do
+		# shellcheck disable=SC2207
+		ifs=($(pvnet_ifaces))
+		[ -n "${ifs[0]}" ] && break
+		sleep 0.1
+	done
+	IF=${ifs[0]}
+	pvnet_netns $NS_A "$IF" "$SELF" && pvnet_wait_carrier $NS_A "$IF" 1 &&
+		$IP -n $NS_A neigh replace "$PEER" lladdr "$tapmac" nud permanent dev "$IF"
+}
+
+# tx_offloads: "<tx-checksumming> <tso>", "[fixed]" glued on when not offered.
+tx_offloads() {
+	$IP netns exec $NS_A $ETHTOOL -k "$IF" | awk '
+		$1 == "tx-checksumming:" { c = $2 $3 }
+		$1 == "tcp-segmentation-offload:" { t = $2 $3 }
+		END { print c, t }'
+}
+
+PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
+if reload_net csum=0 gso=0; then
+	ktap_eq "net_csum_gso_0_start_off_but_offered" "$(tx_offloads)" "off off"
+	read -r sha bpp <<< "$(guest_echo_bpp "$file")"
+	echo "# csum=0 gso=0: $bpp bytes per sent packet"
+	ktap_check "net_csum_gso_0_echo_intact_frame_sized" \
+		[ "$sha" = "$want" ] && [ "$bpp" -le 1514 ]
+	$IP netns exec $NS_A $ETHTOOL -K "$IF" tx on sg on tso on
+	read -r sha bpp <<< "$(guest_echo_bpp "$file")"
+	echo "# ethtool -K tx on sg on tso on: $(tx_offloads), $bpp bytes per sent packet"
+	ktap_check "net_csum_gso_ethtool_K_on_echo_intact_gso_frames" \
+		[ "$(tx_offloads)" = "on on" ] && [ "$sha" = "$want" ] && [ "$bpp" -gt 1514 ]
+else
+	ktap_fail "net_csum_gso_0_start_off_but_offered"
+	ktap_fail "net_csum_gso_0_echo_intact_frame_sized"
+	ktap_fail "net_csum_gso_ethtool_K_on_echo_intact_gso_frames"
+fi
+reload_net
+ktap_eq "net_csum_gso_default_on" "$(tx_offloads)" "on on"
