@@ -385,6 +385,36 @@ static unsigned int pvnet_mergeable_buf_len(struct pvnet_info *vi,
 	return ALIGN(len, L1_CACHE_BYTES);
 }
 
+#ifdef CONFIG_SYSFS
+/* As in-tree: queues/rx-<q>/virtio_net/mergeable_rx_buffer_size, the size
+ * the next posted buffer gets (the EWMA of received packets, clamped).
+ */
+static ssize_t mergeable_rx_buffer_size_show(struct netdev_rx_queue *queue,
+					     char *buf)
+{
+	struct pvnet_info *vi = netdev_priv(queue->dev);
+	unsigned int index = get_netdev_rx_queue_index(queue);
+
+	if (WARN_ON_ONCE(index >= vi->max_queue_pairs))
+		return -EINVAL;
+	return sysfs_emit(buf, "%u\n",
+			  pvnet_mergeable_buf_len(vi, &vi->rq[index]));
+}
+
+static struct rx_queue_attribute mergeable_rx_buffer_size_attribute =
+	__ATTR_RO(mergeable_rx_buffer_size);
+
+static struct attribute *pvnet_mrg_rx_attrs[] = {
+	&mergeable_rx_buffer_size_attribute.attr,
+	NULL
+};
+
+static const struct attribute_group pvnet_mrg_rx_group = {
+	.name = "virtio_net",
+	.attrs = pvnet_mrg_rx_attrs,
+};
+#endif
+
 static unsigned int pvnet_mergeable_min_buf_len(struct pvnet_info *vi,
 						struct virtqueue *vq)
 {
@@ -2450,6 +2480,10 @@ static int pvnet_probe(struct virtio_device *vdev)
 	vi->hdr_len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
 	vi->has_cvq = virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ);
 	vi->mergeable_rx_bufs = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
+#ifdef CONFIG_SYSFS
+	if (vi->mergeable_rx_bufs)
+		dev->sysfs_rx_queue_group = &pvnet_mrg_rx_group;
+#endif
 	vi->speed = SPEED_UNKNOWN;
 	vi->duplex = DUPLEX_UNKNOWN;
 	mutex_init(&vi->cvq_lock);

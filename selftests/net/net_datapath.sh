@@ -9,7 +9,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 30
+ktap_plan 31
 trap pvnet_teardown EXIT
 
 if ! pvnet_setup; then
@@ -66,6 +66,18 @@ ktap_eq "net_udp_sizes_8_to_65507_intact" "$got" "$n 0"
 head -c 32M /dev/urandom > /tmp/pvnet_file
 want=$(sha256sum /tmp/pvnet_file | cut -d' ' -f1)
 ktap_eq "net_tcp_32MiB_sha256_mtu1500" "$(pvnet_tcp_sha /tmp/pvnet_file)" "$want"
+
+# As in-tree, mergeable mode shows the size of the next receive buffer per
+# rx queue: after 32 MiB of full frames it holds one (1514 + 12 byte header,
+# cache aligned), never more than a page; the other modes have no such file.
+mrg=$($IP netns exec $NS_B cat "/sys/class/net/$IF_B/queues/rx-0/virtio_net/mergeable_rx_buffer_size" 2>/dev/null)
+echo "# $IF_B rx-0 mergeable_rx_buffer_size: ${mrg:-none}"
+if [ "$mode" = mergeable ]; then
+	ktap_check "net_mergeable_rx_buffer_size_holds_a_frame" \
+		[ "${mrg:-0}" -ge 1526 ] && [ "$mrg" -le "$(getconf PAGESIZE)" ]
+else
+	ktap_eq "net_mergeable_rx_buffer_size_only_in_mergeable_mode" "${mrg:-none}" "none"
+fi
 
 # iperf3: the receiver's byte count is payload only; the interface counts
 # whole frames, so expect it a few percent (headers, ACKs excluded) above.
