@@ -189,18 +189,24 @@ void pvlens_kick_account(struct pvlens_queue *q, unsigned int batch,
 }
 EXPORT_SYMBOL_GPL(pvlens_kick_account);
 
-bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
-		   unsigned int batch)
+bool pvlens_notify_from(struct pvlens_queue *q, struct virtqueue *vq,
+			unsigned int batch, u64 start_ns)
 {
-	u64 start = pvlens_now();
 	bool ret = virtqueue_notify(vq);
-	u64 end = start ? pvlens_now() : 0;
+	u64 end = start_ns ? pvlens_now() : 0;
 
 	pvlens_kick_count(q, batch);
 	if (end)
 		pvlens_pcpu_hist_record(&q->pcpu->kick_cost,
-					end > start ? end - start : 0);
+					end > start_ns ? end - start_ns : 0);
 	return ret;
+}
+EXPORT_SYMBOL_GPL(pvlens_notify_from);
+
+bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
+		   unsigned int batch)
+{
+	return pvlens_notify_from(q, vq, batch, pvlens_now());
 }
 EXPORT_SYMBOL_GPL(pvlens_notify);
 

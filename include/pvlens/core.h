@@ -175,6 +175,16 @@ bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
 		   unsigned int batch);
 
 /*
+ * pvlens_notify() for a caller that has just read the clock for something
+ * else: @start_ns (a pvlens_now() value, or 0) is the kick's start, which
+ * saves one clock read per kick.  Read it right before the notification
+ * (only a lock release in between), or the kick cost grows by what lies
+ * between.
+ */
+bool pvlens_notify_from(struct pvlens_queue *q, struct virtqueue *vq,
+			unsigned int batch, u64 start_ns);
+
+/*
  * The accounting of pvlens_notify() for a notification timed by the caller
  * (@cost_ns is recorded as given), and for tests.
  */
