@@ -1125,7 +1125,6 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	bool use_napi = sq->napi.weight;
 	unsigned int batch, bytes;
 	bool kick;
-	u64 now;
 	int err;
 
 	if (unlikely(sq->reset)) {
@@ -1145,6 +1144,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		 unlikely(!virtqueue_enable_cb_delayed(sq->vq)));
 
 	skb_tx_timestamp(skb);
+	pvnet_skb_cb(skb)->start_ns = pvlens_now();
 	/* Without tx NAPI a completion may wait for the next transmit: BQL
 	 * would stop the queue for good, so only NAPI mode feeds it.
 	 */
@@ -1152,11 +1152,6 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	bytes = skb->len;
 
 	err = pvnet_xmit_skb(vi, sq, skb);
-	/* One clock read is the packet's start and its kick's, if it kicks.
-	 * Only reaping ends a packet, under the tx lock we hold: setting the
-	 * start after the packet is in the ring is safe.
-	 */
-	now = pvlens_now();
 	if (unlikely(err)) {
 		net_warn_ratelimited("%s: tx queue %u: cannot queue packet: %d\n",
 				     dev->name, qnum, err);
@@ -1168,7 +1163,6 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		/* Earlier packets may still wait for a kick. */
 		kick = !more;
 	} else {
-		pvnet_skb_cb(skb)->start_ns = now;
 		pvlens_inflight_add(sq->pq, 1);
 		if (use_napi) {
 			kick = __netdev_tx_sent_queue(txq, bytes, more);
@@ -1203,7 +1197,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	if (kick || netif_xmit_stopped(txq)) {
 		batch = pvlens_kick_prepare(sq->pq, sq->vq);
 		if (batch)
-			pvlens_notify_from(sq->pq, sq->vq, batch, now);
+			pvlens_notify(sq->pq, sq->vq, batch);
 	}
 	return NETDEV_TX_OK;
 }
