@@ -7,6 +7,7 @@
  * devices; XDP, RSS and failover are not supported.
  */
 #include <linux/average.h>
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/if_vlan.h>
@@ -1129,7 +1130,9 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 
 	if (unlikely(sq->reset)) {
 		/* Without tx NAPI a tx interrupt may have woken the queue a
-		 * resize stopped: the ring is not ours now.
+		 * resize stopped: the ring is not ours now.  The qdisc requeues
+		 * the skb (a noqueue device drops it, with a core warning);
+		 * the resize wakes the queue when done.
 		 */
 		netif_tx_stop_queue(txq);
 		return NETDEV_TX_BUSY;
@@ -2021,6 +2024,44 @@ static int pvnet_set_link_ksettings(struct net_device *dev,
 						  &vi->duplex);
 }
 
+/* Interface down, under rtnl: nothing transmits, no NAPI runs.  Reaps until
+ * the device completed every packet (1 s at most), then clears a BQL or
+ * ring-full stop, so a queue switched to the other tx mode starts empty and
+ * running: without tx NAPI nothing would reap or wake it.
+ */
+static int pvnet_tx_drain(struct pvnet_info *vi)
+{
+	unsigned long deadline = jiffies + HZ;
+	unsigned int i;
+	bool empty;
+
+	for (i = 0; i < vi->max_queue_pairs; i++) {
+		struct pvnet_sq *sq = &vi->sq[i];
+		struct netdev_queue *txq = netdev_get_tx_queue(vi->dev, i);
+
+		for (;;) {
+			__netif_tx_lock_bh(txq);
+			pvnet_free_old_xmit(sq, txq, false);
+			empty = sq->vq->num_free ==
+				virtqueue_get_vring_size(sq->vq);
+			if (empty) {
+				netdev_tx_reset_queue(txq);
+				netif_tx_start_queue(txq);
+			}
+			__netif_tx_unlock_bh(txq);
+			if (empty)
+				break;
+			if (time_after(jiffies, deadline)) {
+				netdev_err(vi->dev, "tx queue %u: device still holds %u sent packets\n",
+					   i, READ_ONCE(sq->pq->inflight));
+				return -EBUSY;
+			}
+			msleep(20);
+		}
+	}
+	return 0;
+}
+
 /* Without VIRTIO_NET_F_NOTF_COAL, as in-tree: one interrupt per frame;
  * tx-frames says whether tx NAPI runs (1) or the transmit path reaps (0).
  */
@@ -2057,6 +2098,11 @@ static int pvnet_set_coalesce(struct net_device *dev,
 	if (netif_running(dev)) {
 		NL_SET_ERR_MSG(extack,
 			       "tx NAPI can be switched only while the interface is down");
+		return -EBUSY;
+	}
+	if (pvnet_tx_drain(vi)) {
+		NL_SET_ERR_MSG(extack,
+			       "the device did not complete the packets sent before down");
 		return -EBUSY;
 	}
 	for (i = 0; i < vi->max_queue_pairs; i++)
