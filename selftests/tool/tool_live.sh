@@ -169,7 +169,7 @@ else
 	echo "# rc $rc"; cat -v "$T/tty" | tail -n 5 | sed 's/^/# /'
 	ktap_fail "top_tty_quits_on_q"
 fi
-timeout --preserve-status -s INT 1 "$PV" top -d 0.2 > /dev/null
+timeout --preserve-status -s INT 2 "$PV" top -d 0.2 > /dev/null
 ktap_eq "top_exits_0_on_sigint" "$?" "0"
 
 # Errors: one line, non-zero exit.

@@ -292,21 +292,25 @@ int pv_cmd_top(const struct pv_ctx *ctx, int argc, char **argv)
 	ret = top_parse(ctx, argc, argv, &secs, &count);
 	if (ret)
 		return ret;
-	if (pv_snap_load(ctx, &prev, true)) {
-		fprintf(ctx->err, "pvlens: out of memory\n");
-		return PV_EXIT_ERR;
-	}
-	ret = pv_report_load_error(ctx, &prev);
-	if (ret) {
-		pv_snap_free(&prev);
-		return ret;
-	}
-	pv_warn_bad(ctx, &prev);
-
+	/* Before the first read, which may take a while on a busy guest: an
+	 * interrupt then still ends top cleanly, with status 0.
+	 */
 	atomic_store(&top_stop, false);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (pv_snap_load(ctx, &prev, true)) {
+		fprintf(ctx->err, "pvlens: out of memory\n");
+		ret = PV_EXIT_ERR;
+		goto restore_signals;
+	}
+	ret = pv_report_load_error(ctx, &prev);
+	if (ret) {
+		pv_snap_free(&prev);
+		goto restore_signals;
+	}
+	pv_warn_bad(ctx, &prev);
+
 	if (ctx->tty && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved)) {
 		raw = saved;
 		raw.c_lflag &= ~(ICANON | ECHO);
@@ -338,6 +342,7 @@ int pv_cmd_top(const struct pv_ctx *ctx, int argc, char **argv)
 	fflush(ctx->out);
 	if (keys)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+restore_signals:
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
