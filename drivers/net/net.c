@@ -245,8 +245,6 @@ struct pvnet_info {
 struct pvnet_skb_cb {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	u64 start_ns;
-	/* Counted by BQL when sent (tx NAPI on): its completion is owed. */
-	bool bql;
 };
 
 static inline struct pvnet_skb_cb *pvnet_skb_cb(struct sk_buff *skb)
@@ -916,7 +914,6 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 				bool in_napi)
 {
 	unsigned int len, packets = 0, bytes = 0;
-	unsigned int bql_packets = 0, bql_bytes = 0;
 	struct sk_buff *skb;
 	u64 now = 0, start;
 
@@ -934,19 +931,17 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 				       false);
 		bytes += skb->len;
 		packets++;
-		if (pvnet_skb_cb(skb)->bql) {
-			bql_bytes += skb->len;
-			bql_packets++;
-		}
 		napi_consume_skb(skb, in_napi);
 	}
 	if (!packets)
 		return;
 
 	pvlens_inflight_sub(sq->pq, packets);
-	/* Tx NAPI may have been switched since these were sent. */
-	if (bql_packets)
-		netdev_tx_completed_queue(txq, bql_packets, bql_bytes);
+	/* Only tx NAPI feeds BQL; a switch of mode first drains the ring
+	 * (pvnet_tx_drain()), so every packet here was sent in this mode.
+	 */
+	if (sq->napi.weight)
+		netdev_tx_completed_queue(txq, packets, bytes);
 	u64_stats_update_begin(&sq->stats.syncp);
 	sq->stats.packets += packets;
 	sq->stats.bytes += bytes;
@@ -1148,10 +1143,6 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 
 	skb_tx_timestamp(skb);
 	pvnet_skb_cb(skb)->start_ns = pvlens_now();
-	/* Without tx NAPI a completion may wait for the next transmit: BQL
-	 * would stop the queue for good, so only NAPI mode feeds it.
-	 */
-	pvnet_skb_cb(skb)->bql = use_napi;
 	bytes = skb->len;
 
 	err = pvnet_xmit_skb(vi, sq, skb);
@@ -1170,6 +1161,9 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		if (use_napi) {
 			kick = __netdev_tx_sent_queue(txq, bytes, more);
 		} else {
+			/* A completion may wait for the next transmit: BQL
+			 * would stop the queue for good, so it is not fed.
+			 */
 			kick = !more;
 			/* Its sender must not wait for the next transmit. */
 			skb_orphan(skb);
