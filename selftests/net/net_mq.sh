@@ -160,17 +160,11 @@ guest_echo_bpp() {
 # reload_net ARGS...: pvlens_net loaded again with ARGS, the NIC back in
 # its namespace with the same neighbour (the device keeps its MAC).
 reload_net() {
-	local _ ifs
 	$IP netns del $NS_A
 	sleep 0.5
 	rmmod pvlens_net && insmod "$PVNET_KO" "$@" || return 1
-	for _ in $(seq 50); do
-		# shellcheck disable=SC2207
-		ifs=($(pvnet_ifaces))
-		[ -n "${ifs[0]}" ] && break
-		sleep 0.1
-	done
-	IF=${ifs[0]}
+	pvnet_wait_ifaces 1 || return 1
+	IF=$(pvnet_ifaces | head -n 1)
 	pvnet_netns $NS_A "$IF" "$SELF" && pvnet_wait_carrier $NS_A "$IF" 1 &&
 		$IP -n $NS_A neigh replace "$PEER" lladdr "$tapmac" nud permanent dev "$IF"
 }

@@ -153,11 +153,7 @@ ktap_check "net_tx_napi_back_on_bytes_equal_peer" \
 pvnet_teardown
 rmmod pvlens_net
 insmod "$PVNET_KO" napi_tx=0
-for _ in $(seq 50); do
-	[ "$(pvnet_ifaces | wc -l)" -ge 2 ] && break
-	sleep 0.1
-done
-if pvnet_setup; then
+if pvnet_wait_ifaces 2 && pvnet_setup; then
 	ktap_check "net_napi_tx_param_N_tx_frames_0_data_intact" \
 		[ "$(pvnet_tx_frames $NS_A "$IF_A")$(pvnet_tx_frames $NS_B "$IF_B")" = 00 ] && \
 		[ "$(pvnet_tcp_sha /tmp/pvnet_file)" = "$want" ]

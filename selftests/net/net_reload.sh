@@ -14,16 +14,6 @@ trap pvnet_teardown EXIT
 head -c 4M /dev/urandom > /tmp/pvnet_file
 want=$(sha256sum /tmp/pvnet_file | cut -d' ' -f1)
 
-# pvnet_wait_ifaces N: until N pvlens_net interfaces exist (5 s).
-pvnet_wait_ifaces() {
-	local _
-	for _ in $(seq 50); do
-		[ "$(pvnet_ifaces | wc -l)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 pvnet_wait_ifaces 2
 vdev=$(basename "$(readlink -f "/sys/class/net/$(pvnet_ifaces | head -n 1)/device")")
 echo "$vdev" > /sys/bus/virtio/drivers/pvlens_net/unbind
