@@ -27,7 +27,7 @@ LINUX_SRC_FILES := scripts/checkpatch.pl scripts/spelling.txt \
 	scripts/const_structs.checkpatch \
 	'tools/testing/selftests/kselftest*.h'
 
-.PHONY: all modules tools selftests unit check demo bench lint sparse \
+.PHONY: all modules tools selftests unit check demo bench profile lint sparse \
 	install clean deps linux-src help
 
 all: modules tools selftests
@@ -37,6 +37,7 @@ help:
 	@echo 'make check      unit tests + every QEMU test (TESTS=config[,config] for a subset)'
 	@echo 'make demo       boot a guest, load the suite, run a workload, show the counters'
 	@echo 'make bench      pvlens drivers against the in-tree ones, interleaved'
+	@echo 'make profile    exact guest instructions per read and kernel function, in-tree vs pvlens_blk'
 	@echo 'make unit       host unit tests only'
 	@echo 'make lint       checkpatch --strict on every source file'
 	@echo 'make sparse     build with sparse (C=2)'
@@ -98,6 +99,12 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	qemu-test/bench $(BENCH_ARGS)
+
+# Exact guest instructions per read, per kernel function, in-tree vs ours
+# (TCG plugin qemu-test/plugins/insncount.c; README, "Profiling").
+profile: deps
+	$(MAKE) all
+	qemu-test/profile $(PROFILE_ARGS)
 
 install: modules tools
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates/pvlens modules_install
