@@ -286,11 +286,10 @@ static int pvblk_check(struct virtio_device *vdev, const char *field, u64 bad,
 	}
 }
 
-/* Turns the device's answer into the request's result; counts errors. */
-static void pvblk_set_result(struct pvblk_vq *pvq, struct pvblk_req *vbr,
-			     unsigned int len)
+/* The error half of pvblk_set_result(), out of the completion loop. */
+static noinline void pvblk_set_error(struct pvblk_vq *pvq,
+				     struct pvblk_req *vbr, unsigned int len)
 {
-	vbr->used_len = len;
 	switch (pvlens_blk_result(len, vbr->status)) {
 	case PVLENS_BLK_RES_OK:
 		vbr->result = BLK_STS_OK;
@@ -315,6 +314,19 @@ static void pvblk_set_result(struct pvblk_vq *pvq, struct pvblk_req *vbr,
 		vbr->result = BLK_STS_IOERR;
 		break;
 	}
+}
+
+/* Turns the device's answer into the request's result; counts errors. */
+static __always_inline void pvblk_set_result(struct pvblk_vq *pvq,
+					     struct pvblk_req *vbr,
+					     unsigned int len)
+{
+	vbr->used_len = len;
+	/* The common answer, as pvlens_blk_result() would classify it. */
+	if (likely(len && vbr->status == VIRTIO_BLK_S_OK))
+		vbr->result = BLK_STS_OK;
+	else
+		pvblk_set_error(pvq, vbr, len);
 }
 
 static int pvblk_add_req(struct virtqueue *vq, struct pvblk_req *vbr)
@@ -513,8 +525,9 @@ static blk_status_t pvblk_prep_rq(struct blk_mq_hw_ctx *hctx,
 }
 
 /* Requests that ended before the device answered read the clock here. */
-static void pvblk_account(struct pvblk_vq *pvq, struct request *req,
-			  struct pvblk_req *vbr)
+static __always_inline void pvblk_account(struct pvblk_vq *pvq,
+					  struct request *req,
+					  struct pvblk_req *vbr)
 {
 	if (vbr->start_ns && vbr->end_ns)
 		pvlens_op_done_latency(pvq->stats, vbr->cls, blk_rq_bytes(req),
@@ -553,8 +566,9 @@ static void pvblk_request_done(struct request *req)
  * A request the device answered: its status, and its end time, read once
  * per interrupt or poll (*now starts at 0) because a clock read costs.
  */
-static void pvblk_answered(struct pvblk_vq *pvq, struct pvblk_req *vbr,
-			   unsigned int len, u64 *now)
+static __always_inline void pvblk_answered(struct pvblk_vq *pvq,
+					   struct pvblk_req *vbr,
+					   unsigned int len, u64 *now)
 {
 	if (vbr->start_ns && !*now)
 		*now = pvlens_now();
