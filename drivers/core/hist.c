@@ -19,25 +19,11 @@ static u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
 }
 #endif
 
-#define PVLENS_HIST_LAST	(PVLENS_HIST_BUCKETS - 1)
-
 u64 pvlens_sat_add(u64 a, u64 b)
 {
 	return a + b < a ? U64_MAX : a + b;
 }
 EXPORT_SYMBOL_GPL(pvlens_sat_add);
-
-unsigned int pvlens_hist_bucket(u64 ns)
-{
-	unsigned int b;
-
-	if (ns < (1ULL << PVLENS_HIST_FIRST_SHIFT))
-		return 0;
-	/* Bit length of ns, minus 10: 1024..2047 -> 1, 2048..4095 -> 2. */
-	b = 64 - __builtin_clzll(ns) - PVLENS_HIST_FIRST_SHIFT;
-	return b < PVLENS_HIST_LAST ? b : PVLENS_HIST_LAST;
-}
-EXPORT_SYMBOL_GPL(pvlens_hist_bucket);
 
 u64 pvlens_hist_bucket_lo(unsigned int bucket)
 {
