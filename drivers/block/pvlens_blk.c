@@ -525,18 +525,29 @@ static blk_status_t pvblk_prep_rq(struct blk_mq_hw_ctx *hctx,
 }
 
 /* Requests that ended before the device answered read the clock here. */
+static noinline void pvblk_account_unanswered(struct pvblk_vq *pvq,
+					      struct request *req,
+					      struct pvblk_req *vbr)
+{
+	pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req),
+		       vbr->start_ns, vbr->result != BLK_STS_OK);
+}
+
 static __always_inline void pvblk_account(struct pvblk_vq *pvq,
 					  struct request *req,
 					  struct pvblk_req *vbr)
 {
-	if (vbr->start_ns && vbr->end_ns)
+	if (unlikely(vbr->start_ns && !vbr->end_ns))
+		pvblk_account_unanswered(pvq, req, vbr);
+	else if (vbr->start_ns)
 		pvlens_op_done_latency(pvq->stats, vbr->cls, blk_rq_bytes(req),
 				       vbr->end_ns > vbr->start_ns ?
 				       vbr->end_ns - vbr->start_ns : 0,
 				       vbr->result != BLK_STS_OK);
 	else
-		pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req),
-			       vbr->start_ns, vbr->result != BLK_STS_OK);
+		/* Timing was off when the request started: counters only. */
+		pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req), 0,
+			       vbr->result != BLK_STS_OK);
 }
 
 /* The debugfs chain came back (from the device or a reset): drop it. */

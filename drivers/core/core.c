@@ -131,46 +131,12 @@ pvlens_pcpu_hist_record(struct pvlens_hist __percpu *h, u64 ns)
 	this_cpu_inc(h->count);
 }
 
-static struct pvlens_class_stats __percpu *
-pvlens_op_count(struct pvlens_queue *q, unsigned int cls, u64 bytes,
-		bool error)
+void __pvlens_op_latency(struct pvlens_queue *q, unsigned int cls,
+			 u64 latency_ns)
 {
-	struct pvlens_class_stats __percpu *cs;
-
-	if (WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
-		return NULL;
-	cs = &q->pcpu->cls[cls];
-	this_cpu_inc(cs->ops);
-	this_cpu_add(cs->bytes, bytes);
-	if (error)
-		this_cpu_inc(cs->errors);
-	return cs;
+	pvlens_pcpu_hist_record(&q->pcpu->cls[cls].latency, latency_ns);
 }
-
-void pvlens_op_done(struct pvlens_queue *q, unsigned int cls, u64 bytes,
-		    u64 start_ns, bool error)
-{
-	struct pvlens_class_stats __percpu *cs;
-	u64 now = start_ns ? pvlens_now() : 0;
-
-	cs = pvlens_op_count(q, cls, bytes, error);
-	/* now == 0: timing was switched off since the request started. */
-	if (cs && now)
-		pvlens_pcpu_hist_record(&cs->latency,
-					now > start_ns ? now - start_ns : 0);
-}
-EXPORT_SYMBOL_GPL(pvlens_op_done);
-
-void pvlens_op_done_latency(struct pvlens_queue *q, unsigned int cls, u64 bytes,
-			    u64 latency_ns, bool error)
-{
-	struct pvlens_class_stats __percpu *cs;
-
-	cs = pvlens_op_count(q, cls, bytes, error);
-	if (cs)
-		pvlens_pcpu_hist_record(&cs->latency, latency_ns);
-}
-EXPORT_SYMBOL_GPL(pvlens_op_done_latency);
+EXPORT_SYMBOL_GPL(__pvlens_op_latency);
 
 static void pvlens_kick_count(struct pvlens_queue *q, unsigned int batch)
 {

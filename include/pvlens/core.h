@@ -16,6 +16,7 @@
 #ifndef _PVLENS_CORE_H
 #define _PVLENS_CORE_H
 
+#include <linux/bug.h>
 #include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
@@ -119,16 +120,55 @@ static __always_inline u64 pvlens_now(void)
 	return 0;
 }
 
+/*
+ * The latency half of pvlens_op_done*(): records @latency_ns in class @cls's
+ * histogram.  @cls has been checked by the caller; use pvlens_op_done*().
+ */
+void __pvlens_op_latency(struct pvlens_queue *q, unsigned int cls,
+			 u64 latency_ns);
+
+/*
+ * The counters of one completed operation, inline: they are the whole of
+ * pvlens_op_done() while timing is off.  False for an invalid @cls.
+ */
+static __always_inline bool pvlens_op_count(struct pvlens_queue *q,
+					    unsigned int cls, u64 bytes,
+					    bool error)
+{
+	struct pvlens_class_stats __percpu *cs;
+
+	if (WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
+		return false;
+	cs = &q->pcpu->cls[cls];
+	this_cpu_inc(cs->ops);
+	this_cpu_add(cs->bytes, bytes);
+	if (error)
+		this_cpu_inc(cs->errors);
+	return true;
+}
+
 /* Record one completed operation.  @start_ns is a pvlens_now() value (or 0). */
-void pvlens_op_done(struct pvlens_queue *q, unsigned int cls, u64 bytes,
-		    u64 start_ns, bool error);
+static inline void pvlens_op_done(struct pvlens_queue *q, unsigned int cls,
+				  u64 bytes, u64 start_ns, bool error)
+{
+	u64 now = start_ns ? pvlens_now() : 0;
+
+	/* now == 0: timing was switched off since the request started. */
+	if (pvlens_op_count(q, cls, bytes, error) && now)
+		__pvlens_op_latency(q, cls, now > start_ns ? now - start_ns : 0);
+}
 
 /*
  * Like pvlens_op_done() for a completion whose latency was measured elsewhere
  * (e.g. from a block layer timestamp): @latency_ns is recorded as given.
  */
-void pvlens_op_done_latency(struct pvlens_queue *q, unsigned int cls, u64 bytes,
-			    u64 latency_ns, bool error);
+static inline void pvlens_op_done_latency(struct pvlens_queue *q,
+					  unsigned int cls, u64 bytes,
+					  u64 latency_ns, bool error)
+{
+	if (pvlens_op_count(q, cls, bytes, error))
+		__pvlens_op_latency(q, cls, latency_ns);
+}
 
 /* Caller holds the virtqueue lock. */
 static inline void pvlens_inflight_add(struct pvlens_queue *q, unsigned int n)
