@@ -428,8 +428,9 @@ static int pvblk_map_data(struct blk_mq_hw_ctx *hctx, struct request *req,
 	return blk_rq_map_sg(hctx->queue, req, vbr->sg_table.sgl);
 }
 
-static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
-				    struct request *req, struct pvblk_req *vbr)
+static __always_inline blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
+						    struct request *req,
+						    struct pvblk_req *vbr)
 {
 	bool unmap = false;
 	u64 sector = 0;
@@ -487,9 +488,10 @@ static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
 	return BLK_STS_OK;
 }
 
-static blk_status_t pvblk_prep_rq(struct blk_mq_hw_ctx *hctx,
-				  struct pvblk *vblk, struct request *req,
-				  struct pvblk_req *vbr, u64 now)
+/* Inline in its two callers: one call less per request. */
+static __always_inline blk_status_t
+pvblk_prep_rq(struct blk_mq_hw_ctx *hctx, struct pvblk *vblk,
+	      struct request *req, struct pvblk_req *vbr, u64 now)
 {
 	blk_status_t status;
 	int num;

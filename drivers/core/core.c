@@ -138,7 +138,8 @@ void __pvlens_op_latency(struct pvlens_queue *q, unsigned int cls,
 }
 EXPORT_SYMBOL_GPL(__pvlens_op_latency);
 
-static void pvlens_kick_count(struct pvlens_queue *q, unsigned int batch)
+static __always_inline void pvlens_kick_count(struct pvlens_queue *q,
+					      unsigned int batch)
 {
 	unsigned int b = batch ? fls(batch) - 1 : 0;
 
