@@ -361,10 +361,13 @@ static int pvblk_setup_ranges(struct request *req, bool unmap)
 	struct bio *bio;
 
 	/*
-	 * Only multi-range discards are merged from several bios; anything
-	 * else is one contiguous range, whatever its bios look like.
+	 * Only multi-range discards are merged from bios that need not touch;
+	 * anything else is one contiguous range, whatever its bios look like.
+	 * A secure erase must be: the block layer counts its bios against
+	 * max_segments, not max_discard_segments, so one range per bio could
+	 * exceed max_secure_erase_seg.
 	 */
-	per_bio = req_op(req) != REQ_OP_WRITE_ZEROES &&
+	per_bio = req_op(req) == REQ_OP_DISCARD &&
 		  queue_max_discard_segments(req->q) > 1;
 	if (per_bio) {
 		segments = 0;
@@ -1435,6 +1438,15 @@ static void pvblk_read_discard(struct pvblk *vblk, u32 blk_size)
 
 	if (erase)
 		erase = pvblk_read_erase(vblk, &granularity, &max_segs);
+
+	/*
+	 * The block layer merges secure-erase requests up to the discard
+	 * limit, and a secure erase goes out as one range: keep a merged one
+	 * within max_secure_erase_sectors.
+	 */
+	if (discard && erase)
+		blk_queue_max_discard_sectors(q, min(q->limits.max_discard_sectors,
+						     q->limits.max_secure_erase_sectors));
 
 	if (!discard && !erase)
 		return;
