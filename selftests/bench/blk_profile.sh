@@ -10,15 +10,14 @@
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 ktap_plan 1
 
-core_ko=$PVLENS_TOP/drivers/core/pvlens_core.ko
-blk_ko=$PVLENS_TOP/drivers/block/pvlens_blk.ko
-case $PROF_DRIVER in
-intree) modprobe virtio_blk ;;
-pvlens) insmod "$core_ko" timing=1 && insmod "$blk_ko" ;;
-pvlens-notiming) insmod "$core_ko" timing=0 && insmod "$blk_ko" ;;
-esac
-for _ in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
-echo none > /sys/block/vda/queue/scheduler
+. "$PVLENS_TOP/selftests/bench/lib_blk_bench.sh"
+DEVICES=vda
+SCHED=none
+ALT=
+if ! load "$PROF_DRIVER"; then
+	ktap_fail blk_profile_reads_done
+	ktap_exit
+fi
 
 fio_reads() { # count
 	fio --name=prof --filename=/dev/vda --rw=randread --bs=4k --iodepth=32 \
