@@ -7,41 +7,12 @@
 # in "unit".
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
+. ../bench/lib_net_bench.sh # bench_load
 
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-8}
 DRIVERS=${BENCH_DRIVERS:-"intree pvlens pvlens-notiming"}
 JOBS=${BENCH_JOBS:-"tcp-1 tcp-2 udp64"}
-PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
-
-# bench_load intree|pvlens|pvlens-notiming: bind both NICs to that driver.
-bench_load() {
-	local _
-	pvnet_teardown
-	rmmod pvlens_net 2>/dev/null
-	rmmod virtio_net 2>/dev/null
-	case $1 in
-	intree)
-		modprobe virtio_net
-		PVNET_DRIVER=virtio_net
-		;;
-	pvlens*)
-		insmod "$PVNET_KO"
-		PVNET_DRIVER=pvlens_net
-		;;
-	esac
-	if [ "$1" = pvlens-notiming ]; then
-		echo N > /sys/module/pvlens_core/parameters/timing
-	else
-		echo Y > /sys/module/pvlens_core/parameters/timing 2>/dev/null
-	fi
-	export PVNET_DRIVER
-	for _ in $(seq 50); do
-		[ "$(pvnet_ifaces | wc -l)" -ge 2 ] && break
-		sleep 0.1
-	done
-	pvnet_setup
-}
 
 # bench_job JOB: prints the metric.
 bench_job() {
