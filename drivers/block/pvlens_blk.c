@@ -1405,6 +1405,31 @@ static bool pvblk_read_erase(struct pvblk *vblk, u32 *granularity,
 	return true;
 }
 
+/*
+ * The block layer merges secure-erase requests up to the discard limit,
+ * and a secure erase goes out as one range: keep a merged one within
+ * max_secure_erase_sectors.  Below the discard granularity (@granularity,
+ * sectors) that cap would stop the block layer splitting discards at all,
+ * so such a device loses secure erase instead.
+ */
+static void pvblk_cap_discard(struct pvblk *vblk, u32 granularity)
+{
+	struct request_queue *q = vblk->disk->queue;
+	u32 erase_max = q->limits.max_secure_erase_sectors;
+	struct pvlens_blk_verdict v = {
+		PVLENS_BLK_DISABLED, "is below the discard granularity"
+	};
+
+	if (erase_max < granularity) {
+		pvblk_check(vblk->vdev, "max_secure_erase_sectors", erase_max,
+			    0, v);
+		blk_queue_max_secure_erase_sectors(q, 0);
+		return;
+	}
+	blk_queue_max_discard_sectors(q, min(q->limits.max_discard_sectors,
+					     erase_max));
+}
+
 /* Discard, write-zeroes and secure-erase limits. */
 static void pvblk_read_discard(struct pvblk *vblk, u32 blk_size)
 {
@@ -1439,14 +1464,8 @@ static void pvblk_read_discard(struct pvblk *vblk, u32 blk_size)
 	if (erase)
 		erase = pvblk_read_erase(vblk, &granularity, &max_segs);
 
-	/*
-	 * The block layer merges secure-erase requests up to the discard
-	 * limit, and a secure erase goes out as one range: keep a merged one
-	 * within max_secure_erase_sectors.
-	 */
 	if (discard && erase)
-		blk_queue_max_discard_sectors(q, min(q->limits.max_discard_sectors,
-						     q->limits.max_secure_erase_sectors));
+		pvblk_cap_discard(vblk, granularity ?: blk_size >> SECTOR_SHIFT);
 
 	if (!discard && !erase)
 		return;

@@ -693,20 +693,24 @@ static int pvblk_sim_class(u32 type)
 	}
 }
 
-/* A command whose feature was not negotiated is unsupported. */
+/*
+ * A command whose feature was not negotiated is unsupported.  The device's
+ * own record of the features, not virtio_has_feature(): that one checks
+ * the bound driver's feature table and BUG()s on a bit it lacks.
+ */
 static bool pvblk_sim_negotiated(struct pvblk_sim *sim, int cls)
 {
+	u64 features = READ_ONCE(sim->features);
+
 	switch (cls) {
 	case PVBLK_SIM_FLUSH:
-		return virtio_has_feature(&sim->vdev, VIRTIO_BLK_F_FLUSH);
+		return features & BIT_ULL(VIRTIO_BLK_F_FLUSH);
 	case PVBLK_SIM_DISCARD:
-		return virtio_has_feature(&sim->vdev, VIRTIO_BLK_F_DISCARD);
+		return features & BIT_ULL(VIRTIO_BLK_F_DISCARD);
 	case PVBLK_SIM_WRITE_ZEROES:
-		return virtio_has_feature(&sim->vdev,
-					  VIRTIO_BLK_F_WRITE_ZEROES);
+		return features & BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES);
 	case PVBLK_SIM_SECURE_ERASE:
-		return virtio_has_feature(&sim->vdev,
-					  VIRTIO_BLK_F_SECURE_ERASE);
+		return features & BIT_ULL(VIRTIO_BLK_F_SECURE_ERASE);
 	default:
 		return cls >= 0;
 	}
@@ -1060,22 +1064,22 @@ static int __init pvblk_sim_init(void)
 	sim->vdev.config = &pvblk_sim_config_ops;
 	sim->vdev.id.device = VIRTIO_ID_BLOCK;
 
-	pvblk_sim_debugfs_add(sim);
 	err = register_virtio_device(&sim->vdev);
 	if (err) {
 		/* Initialised by now: only the last reference frees it. */
 		put_device(&sim->vdev.dev);
 		wait_for_completion(&sim->released);
-		goto out_remove_debugfs;
+		goto out_unregister_root;
 	}
+	/* Only now: its controls act on a registered device. */
+	pvblk_sim_debugfs_add(sim);
 	pvblk_sim = sim;
 	pr_info("%s: %llu blocks of %u bytes, serial \"%s\"\n",
 		dev_name(&sim->vdev.dev),
 		sim->disk_sectors / (blk_size >> SECTOR_SHIFT), blk_size, serial);
 	return 0;
 
-out_remove_debugfs:
-	debugfs_remove_recursive(sim->debugfs);
+out_unregister_root:
 	root_device_unregister(sim->root);
 out_free_disk:
 	vfree(sim->disk);

@@ -13,7 +13,7 @@
 /*
  * Bucket 0 holds [0, 1024) ns, bucket b (1 <= b < LAST) holds
  * [2^(9+b), 2^(10+b)) ns, the last bucket holds everything from 2^34 ns
- * (17.2 s) up.  Powers of two keep the hot path to one fls64().
+ * (17.2 s) up.  Powers of two keep the hot path to one count of leading zeros.
  */
 #define PVLENS_HIST_BUCKETS	26
 #define PVLENS_HIST_FIRST_SHIFT	10

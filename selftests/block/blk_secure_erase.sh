@@ -11,7 +11,7 @@
 # its debugfs (Documentation/ABI/testing/debugfs-pvlens-blk-sim).
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 46
+ktap_plan 51
 
 sim=/sys/kernel/debug/pvlens_blk_sim
 ko=$(find "$PVLENS_TOP/drivers/block" -name pvlens_blk_sim.ko | head -n 1)
@@ -203,6 +203,10 @@ ktap_eq "blk_sim_secure_erase_bytes_eq_device_sectors" \
 max=$(cfg max_secure_erase_sectors)
 ktap_eq "blk_sim_secure_erase_ranges_within_device_max" \
 	"$(($(simd secure_erase_ranges) - g0))" "$(((len * 2048 + max - 1) / max))"
+# Each request one range: a request of several would mean the driver sent
+# a merged request range by range (what 6.1 counts against max_segments).
+ktap_eq "blk_sim_secure_erase_one_range_per_request" \
+	"$(($(simd secure_erase_ranges) - g0))" "$reqs"
 ktap_eq "blk_sim_secure_erase_no_errors" \
 	"$(($(blk_sum "$disk" secure_erase_errors) - d_err)) $(($(simd secure_erase_errors) - e0))" "0 0"
 
@@ -306,6 +310,27 @@ echo "# tight limits: device requests $(cat "$sim/secure_erase_requests") ranges
 ktap_eq "blk_sim_tight_erase_limits_device_refused_nothing" "$(($(cat "$sim/secure_erase_errors") - e0))" 0
 is_zero 1 4 && region_is 0 1 /tmp/se_pat 0 && region_is 5 3 /tmp/se_pat 5
 ktap_result "blk_sim_tight_erase_limits_erased_exactly_the_range"
+
+# Secure-erase ranges of 4 sectors, below the discard granularity (8):
+# capping the discard limit there would stop the block layer splitting
+# discards, so the driver gives up secure erase instead, says so once, and
+# discard keeps the device's own limit.
+rmmod pvlens_blk_sim && wait_sim_disk absent &&
+	insmod "$ko" "${params[@]}" max_secure_erase_sectors=4 &&
+	wait_sim_disk present
+disk=$(sim_disk)
+dev=/dev/$disk
+ktap_eq "blk_sim_erase_below_granularity_said_once" \
+	"$(dmesg | grep -c "max_secure_erase_sectors 4 is below the discard granularity, feature disabled")" 1
+ktap_eq "blk_sim_erase_below_granularity_discard_max_kept" \
+	"$(cat "/sys/block/$disk/queue/discard_max_hw_bytes")" "$(($(cfg max_discard_sectors) * 512))"
+dd if=/tmp/se_pat of="$dev" bs=1M count=10 oflag=direct status=none
+blkdiscard -f --secure -o "$mib" -l "$mib" "$dev" 2> /dev/null
+ktap_check "blk_sim_erase_below_granularity_secure_erase_refused" [ $? -ne 0 ]
+blkdiscard -f -o "$mib" -l $((8 * mib)) "$dev" && is_zero 1 8 &&
+	region_is 0 1 /tmp/se_pat 0 && region_is 9 1 /tmp/se_pat 9
+ktap_result "blk_sim_erase_below_granularity_8m_discard_zeroes_its_range"
+
 rmmod pvlens_blk_sim && wait_sim_disk absent && insmod "$ko" "${params[@]}" &&
 	wait_sim_disk present
 ktap_result "blk_sim_reloaded_for_next_tests"
