@@ -21,6 +21,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -432,7 +433,10 @@ static const struct virtio_config_ops pvblk_sim_config_ops = {
 	.bus_name		= pvblk_sim_bus_name,
 };
 
-/* The device reaches memory through the direct map: RAM only. */
+/*
+ * The device reaches memory through the direct map: System RAM only, all
+ * of the range (pfn_valid() would pass holes inside a memory section).
+ */
 static bool pvblk_sim_is_ram(u64 addr, u32 len)
 {
 	u64 last;
@@ -441,7 +445,8 @@ static bool pvblk_sim_is_ram(u64 addr, u32 len)
 		return true;
 	if (check_add_overflow(addr, (u64)len - 1, &last))
 		return false;
-	return pfn_valid(PHYS_PFN(addr)) && pfn_valid(PHYS_PFN(last));
+	return region_intersects(addr, len, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) == REGION_INTERSECTS;
 }
 
 /*
