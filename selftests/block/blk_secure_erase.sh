@@ -121,15 +121,26 @@ echo "# $disk on $vdev; device offers: $(tr '\n' ' ' < "$sim/config")"
 # partition scan's last interrupt is counted): from here on, every request
 # either side counts is one of this test's.
 settle
-blk_reset "$disk"
-declare -A s0
+declare -A s0 drv0
+# The driver's counters as deltas too, not zeroed through pvlens/reset:
+# a reset racing with I/O (the new disk's udev probe) may lose a sample.
+drv_names="kicks interrupts requeues"
+for c in read write flush discard write_zeroes secure_erase get_id; do
+	drv_names="$drv_names ${c}_ops ${c}_errors ${c}_bytes"
+done
+for n in $drv_names; do
+	drv0[$n]=$(blk_sum "$disk" "$n")
+done
 for f in "$sim"/*_requests "$sim"/*_sectors "$sim"/*_ranges "$sim"/*_errors \
 	"$sim"/notifies "$sim"/interrupts "$sim"/malformed "$sim"/unsupported; do
 	s0[$(basename "$f")]=$(cat "$f")
 done
-# simd NAME: the device's NAME since the snapshot above.
+# simd NAME: the device's NAME since the snapshot above; drvd the driver's.
 simd() {
 	echo $(($(cat "$sim/$1") - ${s0[$1]}))
+}
+drvd() {
+	echo $(($(blk_sum "$disk" "$1") - ${drv0[$1]}))
 }
 
 # Bit 16 is VIRTIO_BLK_F_SECURE_ERASE, bit 32 VIRTIO_F_VERSION_1.
@@ -268,11 +279,11 @@ ktap_result "blk_sim_discard_write_zeroes_neighbours_intact"
 # above).
 settle
 for c in read write flush discard write_zeroes secure_erase get_id; do
-	got="ops $(blk_sum "$disk" "${c}_ops") errors $(blk_sum "$disk" "${c}_errors")"
+	got="ops $(drvd "${c}_ops") errors $(drvd "${c}_errors")"
 	want="ops $(simd "${c}_requests") errors $(simd "${c}_errors")"
 	case $c in
 	read | write | discard | write_zeroes)
-		got="$got sectors $(($(blk_sum "$disk" "${c}_bytes") / 512))"
+		got="$got sectors $(($(drvd "${c}_bytes") / 512))"
 		want="$want sectors $(simd "${c}_sectors")"
 		;;
 	esac
@@ -284,8 +295,22 @@ for c in read write flush discard write_zeroes secure_erase get_id; do
 		ktap_fail "blk_sim_${c}_counts_eq_device"
 	fi
 done
-ktap_eq "blk_sim_kicks_eq_device_notifies" "$(blk_sum "$disk" kicks)" "$(simd notifies)"
-ktap_eq "blk_sim_interrupts_eq_device_interrupts" "$(blk_sum "$disk" interrupts)" "$(simd interrupts)"
+# The device is also notified by virtio_ring itself, once for every
+# request that found the ring full (virtqueue_add_split() forces it before
+# -ENOSPC), which the driver counts as a requeue: no fault injection here,
+# so every requeue is one of those.  A kick is counted when its
+# notification returns, after the device has seen it: read both until
+# they agree, 10 s at most.
+notified() {
+	echo $(($(drvd kicks) + $(drvd requeues)))
+}
+for _ in $(seq 50); do
+	[ "$(notified) $(drvd interrupts)" = "$(simd notifies) $(simd interrupts)" ] && break
+	sleep 0.2
+done
+echo "# kicks $(drvd kicks), ring-full requeues $(drvd requeues), device notifies $(simd notifies)"
+ktap_eq "blk_sim_kicks_eq_device_notifies" "$(notified)" "$(simd notifies)"
+ktap_eq "blk_sim_interrupts_eq_device_interrupts" "$(drvd interrupts)" "$(simd interrupts)"
 ktap_eq "blk_sim_no_malformed_or_unsupported_request" "$(simd malformed) $(simd unsupported)" "0 0"
 
 # A device whose secure-erase limits lie far below its discard ones: 256
