@@ -81,6 +81,11 @@ echo "# reads $reads writes $writes flushes $flushes kicks $(blk_sum "$disk" kic
 # up to five runs are made and the first where both percentiles agree counts
 # (three were not always enough with two CI guests on the 2 cores: p99 fio
 # 0.8-1.2 ms less floor vs ours in the 256-512 us bucket, three times).
+# When the host itself is preempted by its hypervisor (steal of 15% seen
+# here), that happens in 1% of any run: on 2026-11-27 fio's p99 sat two
+# buckets above ours in all five runs of three boots on an idle guest host,
+# also for a build CI had passed an hour before.  So p99 may be two apart;
+# p50, which those delays do not reach, must be within one.
 lat_run() {
 	blk_reset "$disk"
 	fio --name=lat --filename="/dev/$disk" --direct=1 --ioengine=psync \
@@ -98,7 +103,11 @@ lat_run() {
 		theirs=$(blk_bucket_of_ns "$adj")
 		echo "# read p$p: fio ${fio_ns} ns raw (bucket $(blk_bucket_of_ns "$fio_ns")), ${adj} ns less floor (bucket $theirs), pvlens bucket $ours"
 		this=1
-		blk_within_one_bucket "$ours" "$theirs" || this=0 lat_ok=0
+		if [ "$p" = 99 ]; then
+			blk_within_buckets 2 "$ours" "$theirs" || this=0 lat_ok=0
+		else
+			blk_within_buckets 1 "$ours" "$theirs" || this=0 lat_ok=0
+		fi
 		printf -v "lat_p$p" %s "$this"
 	done
 	[ $lat_ok = 1 ]
@@ -112,11 +121,11 @@ for p in 50 99; do
 	if [ -n "$PVLENS_DEBUG_CHECKS" ]; then
 		# KASAN and lockdep add their own cost on either side of the
 		# syscall: the two clocks no longer measure comparable spans.
-		ktap_skip "blk_read_p${p}_within_one_bucket_of_fio_less_floor" "debug kernel"
+		ktap_skip "blk_read_p${p}_within_bound_of_fio_less_floor" "debug kernel"
 	elif v=lat_p$p && [ "${!v}" = 1 ]; then
-		ktap_ok "blk_read_p${p}_within_one_bucket_of_fio_less_floor"
+		ktap_ok "blk_read_p${p}_within_bound_of_fio_less_floor"
 	else
-		ktap_fail "blk_read_p${p}_within_one_bucket_of_fio_less_floor"
+		ktap_fail "blk_read_p${p}_within_bound_of_fio_less_floor"
 	fi
 done
 ktap_exit

@@ -75,10 +75,10 @@ blk_bucket_of_ns() {
 	awk -v v="$1" 'BEGIN { b = 0; x = 1024; while (v >= x && b < 25) { b++; x *= 2 } print b }'
 }
 
-# blk_within_one_bucket A B: bucket indexes A and B differ by at most one.
-blk_within_one_bucket() {
-	local d=$(($1 - $2))
-	[ "$1" -ge 0 ] && [ "$2" -ge 0 ] && [ "${d#-}" -le 1 ]
+# blk_within_buckets N A B: buckets A and B (both valid) at most N apart.
+blk_within_buckets() {
+	local d=$(($2 - $3))
+	[ "$2" -ge 0 ] && [ "$3" -ge 0 ] && [ "${d#-}" -le "$1" ]
 }
 
 # blk_hist_total DISK CLASS: samples in CLASS's latency histogram, all queues
