@@ -80,13 +80,15 @@ wait_size() {
 # settle: until the kick and interrupt counts of both sides stop moving.
 # The driver counts a kick after the notification returns and an interrupt
 # after the callback has completed the requests: the last ones land late.
+activity() {
+	echo "$(blk_sum "$disk" kicks) $(blk_sum "$disk" interrupts) $(cat "$sim/notifies" "$sim/interrupts")"
+}
 settle() {
-	local a b _
+	local a _
 	for _ in $(seq 20); do
-		a="$(blk_sum "$disk" kicks) $(blk_sum "$disk" interrupts) $(cat "$sim/notifies" "$sim/interrupts")"
+		a=$(activity)
 		sleep 0.2
-		b="$(blk_sum "$disk" kicks) $(blk_sum "$disk" interrupts) $(cat "$sim/notifies" "$sim/interrupts")"
-		[ "$a" = "$b" ] && return 0
+		[ "$a" = "$(activity)" ] && return 0
 	done
 }
 
