@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -99,13 +100,17 @@ static struct dentry *pvlens_debugfs_root;
 
 /* Hot path */
 
-/* Inline: one call less per recording, and the bucket math inline too. */
+/*
+ * Inline: one call less per recording, and the bucket math inline too.
+ * @n samples of the same @ns; n == 1 folds to single increments.
+ */
 static __always_inline void
-pvlens_pcpu_hist_record(struct pvlens_hist __percpu *h, u64 ns)
+pvlens_pcpu_hist_record_n(struct pvlens_hist __percpu *h, u64 ns,
+			  unsigned int n)
 {
-	u64 old, prev;
+	u64 old, prev, weighted;
 
-	this_cpu_inc(h->buckets[pvlens_hist_bucket(ns)]);
+	this_cpu_add(h->buckets[pvlens_hist_bucket(ns)], n);
 	/* cmpxchg loops: an interrupt on this CPU may record in between. */
 	old = this_cpu_read(h->min);
 	while (ns < old) {
@@ -125,10 +130,18 @@ pvlens_pcpu_hist_record(struct pvlens_hist __percpu *h, u64 ns)
 	 * One add instead of a cmpxchg loop; a sum that wrapped is pinned at
 	 * U64_MAX, which any later record on this CPU keeps there.
 	 */
+	if (check_mul_overflow(ns, (u64)n, &weighted))
+		weighted = U64_MAX;
 	if (unlikely(this_cpu_read(h->sum) == U64_MAX) ||
-	    unlikely(this_cpu_add_return(h->sum, ns) < ns))
+	    unlikely(this_cpu_add_return(h->sum, weighted) < weighted))
 		this_cpu_write(h->sum, U64_MAX);
-	this_cpu_inc(h->count);
+	this_cpu_add(h->count, n);
+}
+
+static __always_inline void
+pvlens_pcpu_hist_record(struct pvlens_hist __percpu *h, u64 ns)
+{
+	pvlens_pcpu_hist_record_n(h, ns, 1);
 }
 
 void __pvlens_op_latency(struct pvlens_queue *q, unsigned int cls,
@@ -137,6 +150,13 @@ void __pvlens_op_latency(struct pvlens_queue *q, unsigned int cls,
 	pvlens_pcpu_hist_record(&q->pcpu->cls[cls].latency, latency_ns);
 }
 EXPORT_SYMBOL_GPL(__pvlens_op_latency);
+
+void __pvlens_ops_latency(struct pvlens_queue *q, unsigned int cls,
+			  u64 latency_ns, unsigned int n)
+{
+	pvlens_pcpu_hist_record_n(&q->pcpu->cls[cls].latency, latency_ns, n);
+}
+EXPORT_SYMBOL_GPL(__pvlens_ops_latency);
 
 static __always_inline void pvlens_kick_count(struct pvlens_queue *q,
 					      unsigned int batch)

@@ -8,6 +8,7 @@
  *
  *   op <q> <class> <latency_ns> <bytes> <err>   pvlens_op_done_latency()
  *   op_now <q> <class>                          pvlens_op_done(pvlens_now())
+ *   ops <q> <class> <latency_ns> <n>            pvlens_ops_latency()
  *   kick <q> <cost_ns> <batch>                  pvlens_kick_account()
  *   suppressed <q>                              a suppressed kick
  *   irq <q> <spurious>                          pvlens_interrupt()
@@ -51,7 +52,7 @@ static const struct pvlens_desc pvlens_test_desc = {
 };
 
 enum pvlens_test_op {
-	T_OP, T_OP_NOW, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE, T_INFLIGHT,
+	T_OP, T_OP_NOW, T_OPS, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE, T_INFLIGHT,
 	T_COUNT, T_CREATE_DUP, T_CREATE_BAD,
 };
 
@@ -61,6 +62,7 @@ static const struct {
 } pvlens_test_ops[] = {
 	[T_OP] = { "op", 5 },
 	[T_OP_NOW] = { "op_now", 2 },
+	[T_OPS] = { "ops", 4 },
 	[T_KICK] = { "kick", 3 },
 	[T_SUPPRESSED] = { "suppressed", 1 },
 	[T_IRQ] = { "irq", 2 },
@@ -137,6 +139,7 @@ static int pvlens_test_parse(char *line, struct pvlens_test_cmd *cmd)
 	switch (cmd->op) {
 	case T_OP:
 	case T_OP_NOW:
+	case T_OPS:
 		i = match_string(pvlens_test_classes,
 				 ARRAY_SIZE(pvlens_test_classes), tok[2]);
 		if (i < 0)
@@ -146,6 +149,12 @@ static int pvlens_test_parse(char *line, struct pvlens_test_cmd *cmd)
 			err = pvlens_test_u64(tok[3], &cmd->a) ?:
 			      pvlens_test_u64(tok[4], &cmd->b) ?:
 			      pvlens_test_bool(tok[5], &cmd->flag);
+		if (cmd->op == T_OPS) {
+			err = pvlens_test_u64(tok[3], &cmd->a) ?:
+			      pvlens_test_u64(tok[4], &cmd->b);
+			if (!err && cmd->b > UINT_MAX)
+				err = -EINVAL;
+		}
 		break;
 	case T_KICK:
 		err = pvlens_test_u64(tok[2], &cmd->a) ?:
@@ -204,6 +213,9 @@ static int pvlens_test_apply(const struct pvlens_test_cmd *cmd)
 		break;
 	case T_OP_NOW:
 		pvlens_op_done(q, cmd->idx, 0, pvlens_now(), false);
+		break;
+	case T_OPS:
+		pvlens_ops_latency(q, cmd->idx, cmd->a, cmd->b);
 		break;
 	case T_KICK:
 		pvlens_kick_account(q, cmd->b, cmd->a);

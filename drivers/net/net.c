@@ -179,6 +179,10 @@ struct pvnet_sq {
 	unsigned int cb_opaque;
 	/* Under the tx lock: a resize owns the ring, rx NAPI keeps off. */
 	bool reset;
+	/* Under the tx lock: the start time of the burst being queued
+	 * (more packets follow, no kick yet), 0 between bursts.
+	 */
+	u64 burst_ns;
 	/* Packets the resize took back from the ring unsent. */
 	unsigned int recycled;
 	struct pvnet_sq_stats stats;
@@ -771,10 +775,26 @@ err_skb:
 	return NULL;
 }
 
+/* The header's page may be freed or reused once the skb is built, so it is
+ * copied first.  Every buffer has room for it; its length is checked before
+ * any of it is believed.  The common length is a constant: an inline copy
+ * instead of a memcpy() call per packet.
+ */
+static __always_inline void
+pvnet_copy_rx_hdr(const struct pvnet_info *vi,
+		  struct virtio_net_hdr_mrg_rxbuf *hdr, const void *src)
+{
+	if (likely(vi->hdr_len == sizeof(*hdr)))
+		memcpy(hdr, src, sizeof(*hdr));
+	else
+		memcpy(hdr, src, vi->hdr_len);
+}
+
 /* @now: the clock read once per NAPI pass, at its first delivered packet
  * (GRO passes packets up at the end of the pass anyway); 0 until then.
+ * True when the packet was handed to the stack.
  */
-static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
+static bool pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 			      void *buf, unsigned int len, void *ctx,
 			      u64 start_ns, u64 *now)
 {
@@ -786,21 +806,17 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 	enum pvnet_rx_verdict v;
 	struct sk_buff *skb;
 
-	/* The header's page may be freed or reused once the skb is built.
-	 * Every buffer has room for it; the length is checked before any of
-	 * it is believed.
-	 */
 	if (vi->mergeable_rx_bufs) {
-		memcpy(&hdr, buf, vi->hdr_len);
+		pvnet_copy_rx_hdr(vi, &hdr, buf);
 		buf_len = (unsigned long)ctx;
 		num_buf = virtio16_to_cpu(vdev, hdr.num_buffers);
 		/* This buffer and those still on the ring, one descriptor each. */
 		posted = virtqueue_get_vring_size(rq->vq) - rq->vq->num_free + 1;
 	} else if (vi->big_packets) {
-		memcpy(&hdr, page_address(buf), vi->hdr_len);
+		pvnet_copy_rx_hdr(vi, &hdr, page_address(buf));
 		buf_len = pvnet_big_chain_len(vi);
 	} else {
-		memcpy(&hdr, buf + PVNET_RX_PAD, vi->hdr_len);
+		pvnet_copy_rx_hdr(vi, &hdr, buf + PVNET_RX_PAD);
 		buf_len = pvnet_small_rx_len(vi);
 	}
 
@@ -814,7 +830,7 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 		/* Only then is num_buffers known good: drop the packet's rest. */
 		if (v == PVNET_RX_TOO_LONG && vi->mergeable_rx_bufs)
 			pvnet_drain_mergeable(rq, num_buf - 1);
-		return;
+		return false;
 	}
 
 	if (vi->mergeable_rx_bufs)
@@ -824,7 +840,7 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 	else
 		skb = pvnet_receive_small(vi, rq, buf, len);
 	if (unlikely(!skb))
-		return;
+		return false;
 
 	rh.flags = hdr.hdr.flags;
 	rh.gso_type = hdr.hdr.gso_type;
@@ -849,7 +865,7 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 				     skb->len);
 		pvnet_rx_drop(rq, PVNET_C_RX_DROP_BAD_HDR);
 		dev_kfree_skb(skb);
-		return;
+		return false;
 	}
 
 	bytes = skb->len;
@@ -863,19 +879,16 @@ static void pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 	napi_gro_receive(&rq->napi, skb);
 	if (start_ns && !*now)
 		*now = pvlens_now();
-	if (start_ns && *now)
-		pvlens_op_done_latency(rq->pq, PVNET_CLS_RX, bytes,
-				       *now > start_ns ? *now - start_ns : 0,
-				       false);
-	else
-		pvlens_op_done(rq->pq, PVNET_CLS_RX, bytes, 0, false);
+	/* The latency of the whole pass is recorded once, by the caller. */
+	pvlens_op_count(rq->pq, PVNET_CLS_RX, bytes, false);
+	return true;
 }
 
 static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 			 int budget)
 {
 	u64 start_ns = READ_ONCE(rq->irq_ns), now = 0;
-	unsigned int len;
+	unsigned int len, delivered = 0;
 	void *buf, *ctx = NULL;
 	int packets = 0;
 
@@ -891,9 +904,15 @@ static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 			break;
 		pvlens_inflight_sub(rq->pq, 1);
 		pvlens_count(rq->pq, PVNET_C_RX_BUFFERS, 1);
-		pvnet_receive_buf(vi, rq, buf, len, ctx, start_ns, &now);
+		delivered += pvnet_receive_buf(vi, rq, buf, len, ctx, start_ns,
+					       &now);
 		packets++;
 	}
+	/* Every packet of the pass has the same latency: one record. */
+	if (now)
+		pvlens_ops_latency(rq->pq, PVNET_CLS_RX,
+				   now > start_ns ? now - start_ns : 0,
+				   delivered);
 
 	if (rq->vq->num_free > min_t(unsigned int, budget,
 				     virtqueue_get_vring_size(rq->vq)) / 2) {
@@ -909,32 +928,43 @@ static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 
 /* ----- transmit completion ----- */
 
+static __always_inline void pvnet_tx_latency(struct pvnet_sq *sq, u64 now,
+					     u64 start, unsigned int packets)
+{
+	pvlens_ops_latency(sq->pq, PVNET_CLS_TX, now > start ? now - start : 0,
+			   packets);
+}
+
 /* Caller holds the tx queue lock. */
 static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 				bool in_napi)
 {
-	unsigned int len, packets = 0, bytes = 0;
+	unsigned int len, packets = 0, bytes = 0, run = 0;
+	u64 now = 0, start, run_start = 0;
 	struct sk_buff *skb;
-	u64 now = 0, start;
 
 	while ((skb = virtqueue_get_buf(sq->vq, &len)) != NULL) {
 		/* One clock read per batch: all of it is reaped now. */
 		start = pvnet_skb_cb(skb)->start_ns;
 		if (!now && start)
 			now = pvlens_now();
-		if (now && start)
-			pvlens_op_done_latency(sq->pq, PVNET_CLS_TX, skb->len,
-					       now > start ? now - start : 0,
-					       false);
-		else
-			pvlens_op_done(sq->pq, PVNET_CLS_TX, skb->len, 0,
-				       false);
+		pvlens_op_count(sq->pq, PVNET_CLS_TX, skb->len, false);
+		/* A burst shares its start time: one record per run of it. */
+		if (now && start) {
+			if (start != run_start) {
+				pvnet_tx_latency(sq, now, run_start, run);
+				run_start = start;
+				run = 0;
+			}
+			run++;
+		}
 		bytes += skb->len;
 		packets++;
 		napi_consume_skb(skb, in_napi);
 	}
 	if (!packets)
 		return;
+	pvnet_tx_latency(sq, now, run_start, run);
 
 	pvlens_inflight_sub(sq->pq, packets);
 	/* Only tx NAPI feeds BQL; a switch of mode first drains the ring
@@ -1120,6 +1150,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	bool more = netdev_xmit_more();
 	bool use_napi = sq->napi.weight;
 	unsigned int batch, bytes;
+	u64 start;
 	bool kick;
 	int err;
 
@@ -1130,6 +1161,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		 * the resize wakes the queue when done.
 		 */
 		netif_tx_stop_queue(txq);
+		sq->burst_ns = 0;
 		return NETDEV_TX_BUSY;
 	}
 
@@ -1142,7 +1174,11 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		 unlikely(!virtqueue_enable_cb_delayed(sq->vq)));
 
 	skb_tx_timestamp(skb);
-	pvnet_skb_cb(skb)->start_ns = pvlens_now();
+	/* One clock read per burst: its packets leave with one kick, so
+	 * they wait for the device together.
+	 */
+	start = sq->burst_ns ?: pvlens_now();
+	pvnet_skb_cb(skb)->start_ns = start;
 	bytes = skb->len;
 
 	err = pvnet_xmit_skb(vi, sq, skb);
@@ -1192,9 +1228,12 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	}
 
 	if (kick || netif_xmit_stopped(txq)) {
+		sq->burst_ns = 0;
 		batch = pvlens_kick_prepare(sq->pq, sq->vq);
 		if (batch)
 			pvlens_notify(sq->pq, sq->vq, batch);
+	} else {
+		sq->burst_ns = start;
 	}
 	return NETDEV_TX_OK;
 }

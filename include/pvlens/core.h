@@ -126,6 +126,8 @@ static __always_inline u64 pvlens_now(void)
  */
 void __pvlens_op_latency(struct pvlens_queue *q, unsigned int cls,
 			 u64 latency_ns);
+void __pvlens_ops_latency(struct pvlens_queue *q, unsigned int cls,
+			  u64 latency_ns, unsigned int n);
 
 /*
  * The counters of one completed operation, inline: they are the whole of
@@ -168,6 +170,19 @@ static inline void pvlens_op_done_latency(struct pvlens_queue *q,
 {
 	if (pvlens_op_count(q, cls, bytes, error))
 		__pvlens_op_latency(q, cls, latency_ns);
+}
+
+/*
+ * @n operations of class @cls that took the same @latency_ns (the packets of
+ * one NAPI poll, timed by one clock read): one histogram record of weight @n
+ * instead of @n records.  Their counters go through pvlens_op_count().
+ */
+static inline void pvlens_ops_latency(struct pvlens_queue *q,
+				      unsigned int cls, u64 latency_ns,
+				      unsigned int n)
+{
+	if (n && !WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
+		__pvlens_ops_latency(q, cls, latency_ns, n);
 }
 
 /* Caller holds the virtqueue lock. */

@@ -495,6 +495,45 @@ TEST_F(core, sum_saturates_on_one_cpu)
 	EXPECT_EQ(2ULL, v);
 }
 
+TEST_F(core, weighted_record_counts_every_sample)
+{
+	/*
+	 * ops: n samples of one latency in one record (a NAPI poll's
+	 * packets).  read: 3 x 1500 and one op of 3000: count 4, sum 7500,
+	 * buckets 1 (3) and 2 (1); ops of weight 0 change nothing, and the
+	 * counters stay with op.  p50: rank 2, 2nd of 3 in [1024, 2047]:
+	 * 1024 + 1024 * 2 / 3 = 1706; p90 and up: rank 4 in [2048, 4095]:
+	 * 4096 -> max 3000.  write: 5 x 2^62 saturates the sum; its
+	 * percentiles in the last bucket are clamped to min = max.
+	 */
+	static const struct want q0[] = {
+		{ "read_ops", 1 }, { "read_bytes", 4096 },
+		{ "read_latency_count", 4 }, { "read_latency_sum_ns", 7500 },
+		{ "read_latency_min_ns", 1500 }, { "read_latency_max_ns", 3000 },
+		{ "read_latency_p50_ns", 1706 }, { "read_latency_p90_ns", 3000 },
+		{ "read_latency_p99_ns", 3000 },
+		{ "read_latency_p999_ns", 3000 },
+		{ "write_latency_count", 5 },
+		{ "write_latency_sum_ns", U64_MAX },
+		{ "write_latency_min_ns", P2(62) },
+		{ "write_latency_max_ns", P2(62) },
+		{ "write_latency_p50_ns", P2(62) },
+		{ "write_latency_p90_ns", P2(62) },
+		{ "write_latency_p99_ns", P2(62) },
+		{ "write_latency_p999_ns", P2(62) },
+		{ NULL }
+	};
+	static const struct want_bucket q0_hist[] = {
+		{ "read", 1, 3 }, { "read", 2, 1 }, { "write", 25, 5 },
+	};
+
+	inject("ops 0 read 1500 3\nop 0 read 3000 4096 0\nops 0 read 9 0\n"
+	       "ops 0 write 4611686018427387904 5\n");
+	check_queue(_metadata, "q0", q0);
+	check_histogram(_metadata, "q0", q0_hist, ARRAY_SIZE(q0_hist));
+	check_queue(_metadata, "q1", all_zero);
+}
+
 TEST_F(core, reset_zeroes_everything)
 {
 	/* After reset: only inflight (and max_inflight = inflight) remain. */
@@ -584,6 +623,7 @@ TEST_F(core, garbage_is_einval)
 		"op 0 read +1 1 0", "op 0 read 1 1 2", "op 0 read 1x 1 0",
 		"op  0 read 1 1 0", "op 0 read 1 1 0 ", " op 0 read 1 1 0",
 		"op 0 read 18446744073709551616 1 0", "op_now 0",
+		"ops 0 read 1", "ops 0 read 1 4294967296",
 		"kick 0 100 4294967296", "kick 0 100", "irq 0 2",
 		"inflight 0 5", "inflight 0 +-5", "inflight 0 +",
 		"count 0 nope 1", "count 0 err_test", "suppressed",
