@@ -52,8 +52,8 @@ static const struct pvlens_desc pvlens_test_desc = {
 };
 
 enum pvlens_test_op {
-	T_OP, T_OP_NOW, T_OPS, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE, T_INFLIGHT,
-	T_COUNT, T_CREATE_DUP, T_CREATE_BAD,
+	T_OP, T_OP_NOW, T_OPS, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE,
+	T_INFLIGHT, T_COUNT, T_CREATE_DUP, T_CREATE_BAD,
 };
 
 static const struct {

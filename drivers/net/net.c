@@ -180,9 +180,11 @@ struct pvnet_sq {
 	/* Under the tx lock: a resize owns the ring, rx NAPI keeps off. */
 	bool reset;
 	/* Under the tx lock: the start time of the burst being queued
-	 * (more packets follow, no kick yet), 0 between bursts.
+	 * (more packets follow, no kick yet), 0 between bursts, and the
+	 * jiffy it began in.
 	 */
 	u64 burst_ns;
+	unsigned long burst_jiffies;
 	/* Packets the resize took back from the ring unsent. */
 	unsigned int recycled;
 	struct pvnet_sq_stats stats;
@@ -777,17 +779,14 @@ err_skb:
 
 /* The header's page may be freed or reused once the skb is built, so it is
  * copied first.  Every buffer has room for it; its length is checked before
- * any of it is believed.  The common length is a constant: an inline copy
+ * any of it is believed.  VERSION_1 is required (pvnet_validate()), so the
+ * header is always the 12-byte mrg_rxbuf one: a constant-size copy, inline
  * instead of a memcpy() call per packet.
  */
 static __always_inline void
-pvnet_copy_rx_hdr(const struct pvnet_info *vi,
-		  struct virtio_net_hdr_mrg_rxbuf *hdr, const void *src)
+pvnet_copy_rx_hdr(struct virtio_net_hdr_mrg_rxbuf *hdr, const void *src)
 {
-	if (likely(vi->hdr_len == sizeof(*hdr)))
-		memcpy(hdr, src, sizeof(*hdr));
-	else
-		memcpy(hdr, src, vi->hdr_len);
+	memcpy(hdr, src, sizeof(*hdr));
 }
 
 /* @now: the clock read once per NAPI pass, at its first delivered packet
@@ -807,16 +806,16 @@ static bool pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 	struct sk_buff *skb;
 
 	if (vi->mergeable_rx_bufs) {
-		pvnet_copy_rx_hdr(vi, &hdr, buf);
+		pvnet_copy_rx_hdr(&hdr, buf);
 		buf_len = (unsigned long)ctx;
 		num_buf = virtio16_to_cpu(vdev, hdr.num_buffers);
 		/* This buffer and those still on the ring, one descriptor each. */
 		posted = virtqueue_get_vring_size(rq->vq) - rq->vq->num_free + 1;
 	} else if (vi->big_packets) {
-		pvnet_copy_rx_hdr(vi, &hdr, page_address(buf));
+		pvnet_copy_rx_hdr(&hdr, page_address(buf));
 		buf_len = pvnet_big_chain_len(vi);
 	} else {
-		pvnet_copy_rx_hdr(vi, &hdr, buf + PVNET_RX_PAD);
+		pvnet_copy_rx_hdr(&hdr, buf + PVNET_RX_PAD);
 		buf_len = pvnet_small_rx_len(vi);
 	}
 
@@ -952,7 +951,9 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 		/* A burst shares its start time: one record per run of it. */
 		if (now && start) {
 			if (start != run_start) {
-				pvnet_tx_latency(sq, now, run_start, run);
+				if (run)
+					pvnet_tx_latency(sq, now, run_start,
+							 run);
 				run_start = start;
 				run = 0;
 			}
@@ -964,7 +965,8 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 	}
 	if (!packets)
 		return;
-	pvnet_tx_latency(sq, now, run_start, run);
+	if (run)
+		pvnet_tx_latency(sq, now, run_start, run);
 
 	pvlens_inflight_sub(sq->pq, packets);
 	/* Only tx NAPI feeds BQL; a switch of mode first drains the ring
@@ -1174,10 +1176,16 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		 unlikely(!virtqueue_enable_cb_delayed(sq->vq)));
 
 	skb_tx_timestamp(skb);
-	/* One clock read per burst: its packets leave with one kick, so
-	 * they wait for the device together.
+	/* One clock read per xmit_more burst: its later packets are timed
+	 * from its first, so their latency includes the microseconds the
+	 * stack took to queue them.  A burst the stack left unfinished (a
+	 * queue stopped without the tx lock, as on link down) lends its time
+	 * to no packet after its jiffy.
 	 */
-	start = sq->burst_ns ?: pvlens_now();
+	if (sq->burst_ns && !time_after(jiffies, sq->burst_jiffies))
+		start = sq->burst_ns;
+	else
+		start = pvlens_now();
 	pvnet_skb_cb(skb)->start_ns = start;
 	bytes = skb->len;
 
@@ -1232,8 +1240,9 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		batch = pvlens_kick_prepare(sq->pq, sq->vq);
 		if (batch)
 			pvlens_notify(sq->pq, sq->vq, batch);
-	} else {
+	} else if (sq->burst_ns != start) {
 		sq->burst_ns = start;
+		sq->burst_jiffies = jiffies;
 	}
 	return NETDEV_TX_OK;
 }
@@ -1880,6 +1889,7 @@ static int pvnet_tx_resize(struct pvnet_info *vi, struct pvnet_sq *sq,
 	/* The stack does not transmit on a stopped queue: the ring is ours. */
 	__netif_tx_lock_bh(txq);
 	sq->reset = true;
+	sq->burst_ns = 0;
 	netif_tx_stop_queue(txq);
 	/* What the device completed was sent: count it before the reset. */
 	pvnet_free_old_xmit(sq, txq, false);
@@ -2079,6 +2089,7 @@ static int pvnet_tx_drain(struct pvnet_info *vi)
 				virtqueue_get_vring_size(sq->vq);
 			if (empty) {
 				netdev_tx_reset_queue(txq);
+				sq->burst_ns = 0;
 				netif_tx_start_queue(txq);
 			}
 			__netif_tx_unlock_bh(txq);
@@ -2556,6 +2567,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 	vi->max_queue_pairs = max_queue_pairs;
 	vi->curr_queue_pairs = min_t(unsigned int, max_queue_pairs,
 				     num_online_cpus());
+	/* pvnet_copy_rx_hdr() copies exactly this much. */
 	vi->hdr_len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
 	vi->has_cvq = virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ);
 	vi->mergeable_rx_bufs = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);

@@ -527,11 +527,21 @@ TEST_F(core, weighted_record_counts_every_sample)
 		{ "read", 1, 3 }, { "read", 2, 1 }, { "write", 25, 5 },
 	};
 
+	u64 v;
+
 	inject("ops 0 read 1500 3\nop 0 read 3000 4096 0\nops 0 read 9 0\n"
 	       "ops 0 write 4611686018427387904 5\n");
 	check_queue(_metadata, "q0", q0);
 	check_histogram(_metadata, "q0", q0_hist, ARRAY_SIZE(q0_hist));
 	check_queue(_metadata, "q1", all_zero);
+
+	/* The product fits, the add wraps: 3 * 2^61 * 2, then + 3 * 2^61. */
+	inject("ops 1 read 6917529027641081856 2\n"
+	       "ops 1 read 6917529027641081856 1\n");
+	ASSERT_EQ(0, read_u64(SYS "/q1/read_latency_sum_ns", &v));
+	EXPECT_EQ(U64_MAX, v);
+	ASSERT_EQ(0, read_u64(SYS "/q1/read_latency_count", &v));
+	EXPECT_EQ(3ULL, v);
 }
 
 TEST_F(core, reset_zeroes_everything)
