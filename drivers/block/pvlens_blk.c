@@ -159,6 +159,11 @@ struct pvblk_vq {
 	struct pvlens_queue *stats;
 	/* Requests the device answered; read locklessly by the removal watchdog. */
 	unsigned long answered;
+	/*
+	 * Under @lock: a full ring stopped a hardware queue, so the next
+	 * completion restarts the stopped ones (instead of every completion).
+	 */
+	bool stopped;
 	char name[PVBLK_VQ_NAME_LEN];
 } ____cacheline_aligned_in_smp;
 
@@ -592,6 +597,16 @@ static __always_inline void pvblk_answered(struct pvblk_vq *pvq,
 	pvblk_set_result(pvq, vbr, len);
 }
 
+/* Caller holds @pvq->lock and has taken requests off its ring. */
+static __always_inline void pvblk_restart(struct pvblk *vblk,
+					  struct pvblk_vq *pvq)
+{
+	if (unlikely(pvq->stopped)) {
+		pvq->stopped = false;
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	}
+}
+
 static void pvblk_done(struct virtqueue *vq)
 {
 	struct pvblk *vblk = vq->vdev->priv;
@@ -624,7 +639,7 @@ static void pvblk_done(struct virtqueue *vq)
 	pvlens_interrupt(pvq->stats, !found);
 	/* A queue stopped on a full ring has room again. */
 	if (found)
-		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+		pvblk_restart(vblk, pvq);
 	spin_unlock_irqrestore(&pvq->lock, flags);
 }
 
@@ -665,8 +680,10 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		/* Let the device drain what is already queued. */
 		pvlens_kick(pvq->stats, pvq->vq);
 		/* -ENOMEM is a global shortage, not a full ring: keep going. */
-		if (err == -ENOSPC)
+		if (err == -ENOSPC) {
 			blk_mq_stop_hw_queue(hctx);
+			pvq->stopped = true;
+		}
 		spin_unlock_irqrestore(&pvq->lock, flags);
 		pvblk_unmap_data(req, vbr);
 		pvblk_cleanup_cmd(req);
@@ -800,7 +817,7 @@ static int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	WRITE_ONCE(pvq->answered, pvq->answered + found);
 	pvlens_inflight_sub(pvq->stats, found);
 	if (found)
-		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+		pvblk_restart(vblk, pvq);
 	spin_unlock_irqrestore(&pvq->lock, flags);
 
 	return found;
@@ -1401,7 +1418,12 @@ static bool pvblk_read_erase(struct pvblk *vblk, u32 *granularity,
 	blk_queue_max_secure_erase_sectors(vblk->disk->queue, lim[1].val);
 	v = pvlens_blk_discard_segs(lim[2].val, vblk->sg_elems, &segs);
 	pvblk_check(vdev, lim[2].field, lim[2].val, segs, v);
-	*max_segs = min(*max_segs, segs);
+	/*
+	 * A secure erase goes out as one range, so its segment limit would
+	 * only hold back discards: it applies when there are none.
+	 */
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD))
+		*max_segs = min(*max_segs, segs);
 	return true;
 }
 

@@ -11,7 +11,7 @@
 # its debugfs (Documentation/ABI/testing/debugfs-pvlens-blk-sim).
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 51
+ktap_plan 52
 
 sim=/sys/kernel/debug/pvlens_blk_sim
 ko=$(find "$PVLENS_TOP/drivers/block" -name pvlens_blk_sim.ko | head -n 1)
@@ -165,9 +165,9 @@ dmax=$(cfg max_discard_sectors)
 [ "$(cfg max_secure_erase_sectors)" -lt "$dmax" ] && dmax=$(cfg max_secure_erase_sectors)
 ktap_eq "blk_sim_discard_max_hw_bytes_eq_device" "$(cat "$q/discard_max_hw_bytes")" \
 	"$((dmax * 512))"
-ranges=$(cfg max_discard_seg)
-[ "$(cfg max_secure_erase_seg)" -lt "$ranges" ] && ranges=$(cfg max_secure_erase_seg)
-ktap_eq "blk_sim_max_discard_segments_eq_device" "$(cat "$q/max_discard_segments")" "$ranges"
+# A secure erase is one range: its segment limit does not hold back discards.
+ktap_eq "blk_sim_max_discard_segments_eq_device" "$(cat "$q/max_discard_segments")" \
+	"$(cfg max_discard_seg)"
 gran=$(min_not_zero "$(cfg discard_sector_alignment)" "$(cfg secure_erase_sector_alignment)")
 ktap_eq "blk_sim_discard_granularity_eq_device" "$(cat "$q/discard_granularity")" "$((gran * 512))"
 ktap_eq "blk_sim_write_zeroes_max_bytes_eq_device" "$(cat "$q/write_zeroes_max_bytes")" \
@@ -328,6 +328,8 @@ dev=/dev/$disk
 echo "# tight limits: $disk, max_discard_segments $(cat "/sys/block/$disk/queue/max_discard_segments")"
 ktap_eq "blk_sim_tight_erase_limits_cap_discard_max" \
 	"$(cat "/sys/block/$disk/queue/discard_max_hw_bytes")" $((256 * 512))
+ktap_eq "blk_sim_tight_erase_limits_keep_discard_segments" \
+	"$(cat "/sys/block/$disk/queue/max_discard_segments")" "$(cfg max_discard_seg)"
 # The fresh RAM disk is all zeros: data first, or zeros prove nothing.
 dd if=/tmp/se_pat of="$dev" bs=1M count=8 oflag=direct status=none
 e0=$(cat "$sim/secure_erase_errors")
