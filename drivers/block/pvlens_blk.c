@@ -677,10 +677,18 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	spin_lock_irqsave(&pvq->lock, flags);
 	err = pvblk_add_req(pvq->vq, vbr);
 	if (unlikely(err)) {
+		/*
+		 * A request can find even an empty ring too small (no memory
+		 * for its indirect table): then no completion will come to
+		 * restart a stopped queue, so blk-mq retries after a delay.
+		 */
+		bool ring_busy = pvq->vq->num_free <
+				 virtqueue_get_vring_size(pvq->vq);
+
 		/* Let the device drain what is already queued. */
 		pvlens_kick(pvq->stats, pvq->vq);
 		/* -ENOMEM is a global shortage, not a full ring: keep going. */
-		if (err == -ENOSPC) {
+		if (err == -ENOSPC && ring_busy) {
 			blk_mq_stop_hw_queue(hctx);
 			pvq->stopped = true;
 		}
@@ -690,7 +698,8 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		switch (err) {
 		case -ENOSPC:
 			pvlens_requeue(pvq->stats);
-			return BLK_STS_DEV_RESOURCE;
+			return ring_busy ? BLK_STS_DEV_RESOURCE :
+					   BLK_STS_RESOURCE;
 		case -ENOMEM:
 			pvlens_requeue(pvq->stats);
 			return BLK_STS_RESOURCE;
