@@ -220,9 +220,9 @@ struct pvblk_req {
 	blk_status_t result;
 	/* What the device says it wrote, status byte included (GET_ID). */
 	u32 used_len;
-	u64 start_ns;
+	u64 start_ts;
 	/* When the driver saw the completion: one clock read per interrupt. */
-	u64 end_ns;
+	u64 end_ts;
 	struct sg_table sg_table;
 	struct scatterlist sg[];
 };
@@ -529,8 +529,8 @@ pvblk_prep_rq(struct blk_mq_hw_ctx *hctx, struct pvblk *vblk,
 	vbr->sg_table.nents = num;
 
 	blk_mq_start_request(req);
-	vbr->start_ns = now;
-	vbr->end_ns = 0;
+	vbr->start_ts = now;
+	vbr->end_ts = 0;
 	return BLK_STS_OK;
 }
 
@@ -540,19 +540,19 @@ static noinline void pvblk_account_unanswered(struct pvblk_vq *pvq,
 					      struct pvblk_req *vbr)
 {
 	pvlens_op_done(pvq->stats, vbr->cls, blk_rq_bytes(req),
-		       vbr->start_ns, vbr->result != BLK_STS_OK);
+		       vbr->start_ts, vbr->result != BLK_STS_OK);
 }
 
 static __always_inline void pvblk_account(struct pvblk_vq *pvq,
 					  struct request *req,
 					  struct pvblk_req *vbr)
 {
-	if (unlikely(vbr->start_ns && !vbr->end_ns))
+	if (unlikely(vbr->start_ts && !vbr->end_ts))
 		pvblk_account_unanswered(pvq, req, vbr);
-	else if (vbr->start_ns)
+	else if (vbr->start_ts)
 		pvlens_op_done_latency(pvq->stats, vbr->cls, blk_rq_bytes(req),
-				       vbr->end_ns > vbr->start_ns ?
-				       vbr->end_ns - vbr->start_ns : 0,
+				       pvlens_elapsed_ns(vbr->start_ts,
+							 vbr->end_ts),
 				       vbr->result != BLK_STS_OK);
 	else
 		/* Timing was off when the request started: counters only. */
@@ -591,9 +591,9 @@ static __always_inline void pvblk_answered(struct pvblk_vq *pvq,
 					   struct pvblk_req *vbr,
 					   unsigned int len, u64 *now)
 {
-	if (vbr->start_ns && !*now)
+	if (vbr->start_ts && !*now)
 		*now = pvlens_now();
-	vbr->end_ns = *now;
+	vbr->end_ts = *now;
 	pvblk_set_result(pvq, vbr, len);
 }
 
@@ -714,13 +714,13 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/*
 	 * One clock read is both the request's start and the kick's, instead
 	 * of one at the top of queue_rq and one in pvlens_notify().  Read
-	 * under the lock: the completion reads start_ns under it too.  So a
+	 * under the lock: the completion reads start_ts under it too.  So a
 	 * request's latency starts after it was prepared and added to the
 	 * ring (well under a microsecond later than at the top), and the
 	 * kick's cost includes the lock release.
 	 */
 	now = pvlens_now();
-	vbr->start_ns = now;
+	vbr->start_ts = now;
 	spin_unlock_irqrestore(&pvq->lock, flags);
 
 	if (batch)

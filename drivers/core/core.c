@@ -94,6 +94,14 @@ struct pvlens_dev {
 DEFINE_STATIC_KEY_TRUE(pvlens_timing_key);
 EXPORT_SYMBOL_GPL(pvlens_timing_key);
 
+/* Set once at load, never changed: see pvlens_now(). */
+DEFINE_STATIC_KEY_FALSE(pvlens_tsc_key);
+EXPORT_SYMBOL_GPL(pvlens_tsc_key);
+u64 pvlens_tsc_mult_shift;
+EXPORT_SYMBOL_GPL(pvlens_tsc_mult_shift);
+unsigned int pvlens_tsc_khz;
+EXPORT_SYMBOL_GPL(pvlens_tsc_khz);
+
 static DEFINE_MUTEX(pvlens_devs_lock);
 static LIST_HEAD(pvlens_devs);
 static struct dentry *pvlens_debugfs_root;
@@ -179,15 +187,15 @@ void pvlens_kick_account(struct pvlens_queue *q, unsigned int batch,
 EXPORT_SYMBOL_GPL(pvlens_kick_account);
 
 bool pvlens_notify_from(struct pvlens_queue *q, struct virtqueue *vq,
-			unsigned int batch, u64 start_ns)
+			unsigned int batch, u64 start)
 {
 	bool ret = virtqueue_notify(vq);
-	u64 end = start_ns ? pvlens_now() : 0;
+	u64 end = start ? pvlens_now() : 0;
 
 	pvlens_kick_count(q, batch);
 	if (end)
 		pvlens_pcpu_hist_record(&q->pcpu->kick_cost,
-					end > start_ns ? end - start_ns : 0);
+					pvlens_elapsed_ns(start, end));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(pvlens_notify_from);
@@ -920,8 +928,86 @@ static const struct kernel_param_ops pvlens_timing_ops = {
 module_param_cb(timing, &pvlens_timing_ops, NULL, 0644);
 MODULE_PARM_DESC(timing, "Record latencies and kick costs (default Y)");
 
+#ifdef CONFIG_X86_TSC
+/*
+ * ns = cycles * mult >> shift with mult = 10^6 << shift / khz, the largest
+ * shift (at most 32) that keeps mult in 32 bits: that is the precision.
+ */
+static u64 pvlens_tsc_conversion(unsigned int khz)
+{
+	unsigned int shift;
+	u64 mult;
+
+	for (shift = 32; shift; shift--) {
+		mult = div_u64((u64)NSEC_PER_MSEC << shift, khz);
+		if (mult <= U32_MAX)
+			break;
+	}
+	if (!shift)
+		mult = div_u64(NSEC_PER_MSEC, khz);
+	return mult << 32 | shift;
+}
+
+/*
+ * tsc_khz changed since the conversion was made (the kernel refines its
+ * first calibration about a second after boot): make it again.  Racing
+ * callers compute the same values; each field is written whole.
+ */
+u64 pvlens_tsc_to_ns_slow(u64 cycles)
+{
+	unsigned int khz = READ_ONCE(tsc_khz);
+	u64 ms;
+
+	if (!khz)
+		return 0;
+	ms = pvlens_tsc_conversion(khz);
+	WRITE_ONCE(pvlens_tsc_mult_shift, ms);
+	WRITE_ONCE(pvlens_tsc_khz, khz);
+	return mul_u64_u32_shr(cycles, ms >> 32, ms & 63);
+}
+EXPORT_SYMBOL_GPL(pvlens_tsc_to_ns_slow);
+
+/*
+ * The TSC is the clock if the kernel trusts it: calibrated, and neither
+ * found unsynchronised between CPUs nor distrusted by the clocksource
+ * watchdog so far.  With one CPU, or an invariant TSC, x86 keeps it so.
+ */
+static void __init pvlens_clock_init(void)
+{
+	unsigned int khz = READ_ONCE(tsc_khz);
+
+	if (!boot_cpu_has(X86_FEATURE_TSC) || !khz || check_tsc_unstable())
+		return;
+	pvlens_tsc_mult_shift = pvlens_tsc_conversion(khz);
+	pvlens_tsc_khz = khz;
+	static_branch_enable(&pvlens_tsc_key);
+}
+
+static const char *pvlens_clock_name(void)
+{
+	return static_key_enabled(&pvlens_tsc_key) ? "tsc" : "local_clock";
+}
+#else
+u64 pvlens_tsc_to_ns_slow(u64 cycles)
+{
+	return cycles;
+}
+EXPORT_SYMBOL_GPL(pvlens_tsc_to_ns_slow);
+
+static void __init pvlens_clock_init(void)
+{
+}
+
+static const char *pvlens_clock_name(void)
+{
+	return "local_clock";
+}
+#endif
+
 static int __init pvlens_core_init(void)
 {
+	pvlens_clock_init();
+	pr_info("pvlens_core: latencies timed with %s\n", pvlens_clock_name());
 	pvlens_debugfs_root = debugfs_create_dir("pvlens", NULL);
 	pvlens_fault_debugfs_init(pvlens_debugfs_root);
 	return 0;

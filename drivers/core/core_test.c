@@ -8,6 +8,8 @@
  *
  *   op <q> <class> <latency_ns> <bytes> <err>   pvlens_op_done_latency()
  *   op_now <q> <class>                          pvlens_op_done(pvlens_now())
+ *   op_sleep <q> <class> <us>                   the same with a sleep of <us>
+ *                                               (at most 1 s) in between
  *   ops <q> <class> <latency_ns> <n>            pvlens_ops_latency()
  *   kick <q> <cost_ns> <batch>                  pvlens_kick_account()
  *   suppressed <q>                              a suppressed kick
@@ -28,6 +30,7 @@
  */
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -52,7 +55,7 @@ static const struct pvlens_desc pvlens_test_desc = {
 };
 
 enum pvlens_test_op {
-	T_OP, T_OP_NOW, T_OPS, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE,
+	T_OP, T_OP_NOW, T_OP_SLEEP, T_OPS, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE,
 	T_INFLIGHT, T_COUNT, T_CREATE_DUP, T_CREATE_BAD,
 };
 
@@ -62,6 +65,7 @@ static const struct {
 } pvlens_test_ops[] = {
 	[T_OP] = { "op", 5 },
 	[T_OP_NOW] = { "op_now", 2 },
+	[T_OP_SLEEP] = { "op_sleep", 3 },
 	[T_OPS] = { "ops", 4 },
 	[T_KICK] = { "kick", 3 },
 	[T_SUPPRESSED] = { "suppressed", 1 },
@@ -139,6 +143,7 @@ static int pvlens_test_parse(char *line, struct pvlens_test_cmd *cmd)
 	switch (cmd->op) {
 	case T_OP:
 	case T_OP_NOW:
+	case T_OP_SLEEP:
 	case T_OPS:
 		i = match_string(pvlens_test_classes,
 				 ARRAY_SIZE(pvlens_test_classes), tok[2]);
@@ -149,6 +154,11 @@ static int pvlens_test_parse(char *line, struct pvlens_test_cmd *cmd)
 			err = pvlens_test_u64(tok[3], &cmd->a) ?:
 			      pvlens_test_u64(tok[4], &cmd->b) ?:
 			      pvlens_test_bool(tok[5], &cmd->flag);
+		if (cmd->op == T_OP_SLEEP) {
+			err = pvlens_test_u64(tok[3], &cmd->a);
+			if (!err && cmd->a > USEC_PER_SEC)
+				err = -EINVAL;
+		}
 		if (cmd->op == T_OPS) {
 			err = pvlens_test_u64(tok[3], &cmd->a) ?:
 			      pvlens_test_u64(tok[4], &cmd->b);
@@ -206,6 +216,7 @@ static int pvlens_test_apply(const struct pvlens_test_cmd *cmd)
 {
 	struct pvlens_desc bad = pvlens_test_desc;
 	struct pvlens_queue *q = cmd->q;
+	u64 start;
 
 	switch (cmd->op) {
 	case T_OP:
@@ -213,6 +224,12 @@ static int pvlens_test_apply(const struct pvlens_test_cmd *cmd)
 		break;
 	case T_OP_NOW:
 		pvlens_op_done(q, cmd->idx, 0, pvlens_now(), false);
+		break;
+	case T_OP_SLEEP:
+		/* A known span for the clock's conversion to ns. */
+		start = pvlens_now();
+		fsleep(cmd->a);
+		pvlens_op_done(q, cmd->idx, 0, start, false);
 		break;
 	case T_OPS:
 		pvlens_ops_latency(q, cmd->idx, cmd->a, cmd->b);

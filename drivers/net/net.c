@@ -164,7 +164,7 @@ struct pvnet_rq {
 	struct page_frag alloc_frag;
 	unsigned int min_buf_len;
 	/* Time of the callback that scheduled NAPI, for the rx latency. */
-	u64 irq_ns;
+	u64 irq_ts;
 	/* virtqueue_enable_cb_prepare() cookie: tells spurious callbacks. */
 	unsigned int cb_opaque;
 	struct pvnet_rq_stats stats;
@@ -183,7 +183,7 @@ struct pvnet_sq {
 	 * (more packets follow, no kick yet), 0 between bursts, and the
 	 * jiffy it began in.
 	 */
-	u64 burst_ns;
+	u64 burst_ts;
 	unsigned long burst_jiffies;
 	/* Packets the resize took back from the ring unsent. */
 	unsigned int recycled;
@@ -250,7 +250,7 @@ struct pvnet_info {
 /* skb->cb while the driver owns a transmitted skb. */
 struct pvnet_skb_cb {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
-	u64 start_ns;
+	u64 start_ts;
 };
 
 static inline struct pvnet_skb_cb *pvnet_skb_cb(struct sk_buff *skb)
@@ -795,7 +795,7 @@ pvnet_copy_rx_hdr(struct virtio_net_hdr_mrg_rxbuf *hdr, const void *src)
  */
 static bool pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 			      void *buf, unsigned int len, void *ctx,
-			      u64 start_ns, u64 *now)
+			      u64 start_ts, u64 *now)
 {
 	unsigned int buf_len, bytes, num_buf = 1, posted = 1;
 	struct virtio_device *vdev = vi->vdev;
@@ -876,7 +876,7 @@ static bool pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 	skb_record_rx_queue(skb, vq2rxq(rq->vq));
 	skb->protocol = eth_type_trans(skb, dev);
 	napi_gro_receive(&rq->napi, skb);
-	if (start_ns && !*now)
+	if (start_ts && !*now)
 		*now = pvlens_now();
 	/* The latency of the whole pass is recorded once, by the caller. */
 	pvlens_op_count(rq->pq, PVNET_CLS_RX, bytes, false);
@@ -886,13 +886,13 @@ static bool pvnet_receive_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 			 int budget)
 {
-	u64 start_ns = READ_ONCE(rq->irq_ns), now = 0;
+	u64 start_ts = READ_ONCE(rq->irq_ts), now = 0;
 	unsigned int len, delivered = 0;
 	void *buf, *ctx = NULL;
 	int packets = 0;
 
-	if (!start_ns)
-		start_ns = pvlens_now();
+	if (!start_ts)
+		start_ts = pvlens_now();
 
 	while (packets < budget) {
 		if (vi->mergeable_rx_bufs)
@@ -903,14 +903,14 @@ static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 			break;
 		pvlens_inflight_sub(rq->pq, 1);
 		pvlens_count(rq->pq, PVNET_C_RX_BUFFERS, 1);
-		delivered += pvnet_receive_buf(vi, rq, buf, len, ctx, start_ns,
+		delivered += pvnet_receive_buf(vi, rq, buf, len, ctx, start_ts,
 					       &now);
 		packets++;
 	}
 	/* Every packet of the pass has the same latency: one record. */
 	if (now)
 		pvlens_ops_latency(rq->pq, PVNET_CLS_RX,
-				   now > start_ns ? now - start_ns : 0,
+				   pvlens_elapsed_ns(start_ts, now),
 				   delivered);
 
 	if (rq->vq->num_free > min_t(unsigned int, budget,
@@ -930,7 +930,7 @@ static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 static __always_inline void pvnet_tx_latency(struct pvnet_sq *sq, u64 now,
 					     u64 start, unsigned int packets)
 {
-	pvlens_ops_latency(sq->pq, PVNET_CLS_TX, now > start ? now - start : 0,
+	pvlens_ops_latency(sq->pq, PVNET_CLS_TX, pvlens_elapsed_ns(start, now),
 			   packets);
 }
 
@@ -944,7 +944,7 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 
 	while ((skb = virtqueue_get_buf(sq->vq, &len)) != NULL) {
 		/* One clock read per batch: all of it is reaped now. */
-		start = pvnet_skb_cb(skb)->start_ns;
+		start = pvnet_skb_cb(skb)->start_ts;
 		if (!now && start)
 			now = pvlens_now();
 		pvlens_op_count(sq->pq, PVNET_CLS_TX, skb->len, false);
@@ -1022,7 +1022,7 @@ static int pvnet_poll(struct napi_struct *napi, int budget)
 	received = pvnet_receive(vi, rq, budget);
 
 	if (received < budget) {
-		WRITE_ONCE(rq->irq_ns, 0);
+		WRITE_ONCE(rq->irq_ts, 0);
 		opaque = virtqueue_enable_cb_prepare(rq->vq);
 		WRITE_ONCE(rq->cb_opaque, opaque);
 		if (napi_complete_done(napi, received)) {
@@ -1075,8 +1075,8 @@ static void pvnet_skb_recv_done(struct virtqueue *vq)
 	struct pvnet_rq *rq = &vi->rq[vq2rxq(vq)];
 
 	pvlens_interrupt(rq->pq, !virtqueue_poll(vq, READ_ONCE(rq->cb_opaque)));
-	if (!READ_ONCE(rq->irq_ns))
-		WRITE_ONCE(rq->irq_ns, pvlens_now());
+	if (!READ_ONCE(rq->irq_ts))
+		WRITE_ONCE(rq->irq_ts, pvlens_now());
 	pvnet_napi_schedule(&rq->napi, vq);
 }
 
@@ -1163,7 +1163,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 		 * the resize wakes the queue when done.
 		 */
 		netif_tx_stop_queue(txq);
-		sq->burst_ns = 0;
+		sq->burst_ts = 0;
 		return NETDEV_TX_BUSY;
 	}
 
@@ -1182,11 +1182,11 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	 * queue stopped without the tx lock, as on link down) lends its time
 	 * to no packet after its jiffy.
 	 */
-	if (sq->burst_ns && !time_after(jiffies, sq->burst_jiffies))
-		start = sq->burst_ns;
+	if (sq->burst_ts && !time_after(jiffies, sq->burst_jiffies))
+		start = sq->burst_ts;
 	else
 		start = pvlens_now();
-	pvnet_skb_cb(skb)->start_ns = start;
+	pvnet_skb_cb(skb)->start_ts = start;
 	bytes = skb->len;
 
 	err = pvnet_xmit_skb(vi, sq, skb);
@@ -1236,12 +1236,12 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	}
 
 	if (kick || netif_xmit_stopped(txq)) {
-		sq->burst_ns = 0;
+		sq->burst_ts = 0;
 		batch = pvlens_kick_prepare(sq->pq, sq->vq);
 		if (batch)
 			pvlens_notify(sq->pq, sq->vq, batch);
-	} else if (sq->burst_ns != start) {
-		sq->burst_ns = start;
+	} else if (sq->burst_ts != start) {
+		sq->burst_ts = start;
 		sq->burst_jiffies = jiffies;
 	}
 	return NETDEV_TX_OK;
@@ -1889,7 +1889,7 @@ static int pvnet_tx_resize(struct pvnet_info *vi, struct pvnet_sq *sq,
 	/* The stack does not transmit on a stopped queue: the ring is ours. */
 	__netif_tx_lock_bh(txq);
 	sq->reset = true;
-	sq->burst_ns = 0;
+	sq->burst_ts = 0;
 	netif_tx_stop_queue(txq);
 	/* What the device completed was sent: count it before the reset. */
 	pvnet_free_old_xmit(sq, txq, false);
@@ -2089,7 +2089,7 @@ static int pvnet_tx_drain(struct pvnet_info *vi)
 				virtqueue_get_vring_size(sq->vq);
 			if (empty) {
 				netdev_tx_reset_queue(txq);
-				sq->burst_ns = 0;
+				sq->burst_ts = 0;
 				netif_tx_start_queue(txq);
 			}
 			__netif_tx_unlock_bh(txq);

@@ -9,18 +9,24 @@
  *  - pvlens_inflight_add()/pvlens_inflight_sub()/pvlens_kick_prepare() touch
  *    plain per-queue fields: call them under the lock that already serialises
  *    the virtqueue (the one held around virtqueue_add_*()/get_buf()).
- *  - Timestamps come from pvlens_now(): local_clock(), which never traps to the
- *    hypervisor, and 0 while timing is switched off (then no latency is
- *    recorded, counters still are).
+ *  - Timestamps come from pvlens_now(), which never traps to the hypervisor,
+ *    and are 0 while timing is switched off (then no latency is recorded,
+ *    counters still are).  They are in the pvlens clock's own units: only
+ *    pvlens_elapsed_ns() of two of them means something.
  */
 #ifndef _PVLENS_CORE_H
 #define _PVLENS_CORE_H
 
 #include <linux/bug.h>
 #include <linux/jump_label.h>
+#include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/virtio.h>
+#ifdef CONFIG_X86_TSC
+#include <asm/msr.h>
+#include <asm/tsc.h>
+#endif
 #include <pvlens/hist.h>
 
 #define PVLENS_MAX_CLASSES	8
@@ -109,15 +115,50 @@ void pvlens_queue_class_read(struct pvlens_queue *q, unsigned int cls,
 			     struct pvlens_class_stats *out);
 u64 pvlens_queue_counter_read(struct pvlens_queue *q, unsigned int counter);
 
+DECLARE_STATIC_KEY_FALSE(pvlens_tsc_key);
+u64 pvlens_tsc_to_ns_slow(u64 cycles);
+
 /*
+ * The pvlens clock.  Where the kernel trusts the TSC when pvlens_core loads
+ * (Documentation/pvlens.rst, "The clock"), one rdtsc: about 3 instructions
+ * against local_clock()'s 40, read two or three times per request, and
+ * converted to nanoseconds only where a latency is recorded.  Elsewhere
  * local_clock(), not sched_clock(): with the TSC marked unstable (as under
- * TCG) sched_clock() may tick in jiffies, and every latency read as 0.
+ * TCG with two CPUs) sched_clock() may tick in jiffies, and every latency
+ * read as 0.  Which of the two is fixed for the life of pvlens_core, so two
+ * timestamps are always of the same kind.
  */
 static __always_inline u64 pvlens_now(void)
 {
-	if (static_branch_likely(&pvlens_timing_key))
-		return local_clock();
-	return 0;
+	if (!static_branch_likely(&pvlens_timing_key))
+		return 0;
+#ifdef CONFIG_X86_TSC
+	if (static_branch_likely(&pvlens_tsc_key))
+		return rdtsc();
+#endif
+	return local_clock();
+}
+
+/* TSC cycles to ns: mult << 32 | shift, and the tsc_khz they were made for. */
+extern u64 pvlens_tsc_mult_shift;
+extern unsigned int pvlens_tsc_khz;
+
+/* Nanoseconds from @start to @end, two pvlens_now() values; 0 unless later. */
+static __always_inline u64 pvlens_elapsed_ns(u64 start, u64 end)
+{
+	if (end <= start)
+		return 0;
+#ifdef CONFIG_X86_TSC
+	if (static_branch_likely(&pvlens_tsc_key)) {
+		u64 ms = READ_ONCE(pvlens_tsc_mult_shift);
+
+		/* The kernel refines tsc_khz once, maybe after we loaded. */
+		if (unlikely(READ_ONCE(tsc_khz) != READ_ONCE(pvlens_tsc_khz)))
+			return pvlens_tsc_to_ns_slow(end - start);
+		return mul_u64_u32_shr(end - start, ms >> 32, ms & 63);
+	}
+#endif
+	return end - start;
 }
 
 /*
@@ -149,15 +190,15 @@ static __always_inline bool pvlens_op_count(struct pvlens_queue *q,
 	return true;
 }
 
-/* Record one completed operation.  @start_ns is a pvlens_now() value (or 0). */
+/* Record one completed operation.  @start is a pvlens_now() value (or 0). */
 static inline void pvlens_op_done(struct pvlens_queue *q, unsigned int cls,
-				  u64 bytes, u64 start_ns, bool error)
+				  u64 bytes, u64 start, bool error)
 {
-	u64 now = start_ns ? pvlens_now() : 0;
+	u64 now = start ? pvlens_now() : 0;
 
 	/* now == 0: timing was switched off since the request started. */
 	if (pvlens_op_count(q, cls, bytes, error) && now)
-		__pvlens_op_latency(q, cls, now > start_ns ? now - start_ns : 0);
+		__pvlens_op_latency(q, cls, pvlens_elapsed_ns(start, now));
 }
 
 /*
@@ -231,13 +272,13 @@ bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
 
 /*
  * pvlens_notify() for a caller that has just read the clock for something
- * else: @start_ns (a pvlens_now() value, or 0) is the kick's start, which
+ * else: @start (a pvlens_now() value, or 0) is the kick's start, which
  * saves one clock read per kick.  Read it right before the notification
  * (only a lock release in between), or the kick cost grows by what lies
  * between.
  */
 bool pvlens_notify_from(struct pvlens_queue *q, struct virtqueue *vq,
-			unsigned int batch, u64 start_ns);
+			unsigned int batch, u64 start);
 
 /*
  * The accounting of pvlens_notify() for a notification timed by the caller

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -625,6 +626,48 @@ TEST_F(core, timing_switch_stops_latency)
 	EXPECT_STREQ("Y\n", buf);
 }
 
+static u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * The pvlens clock (the TSC, converted with tsc_khz, or local_clock()) in
+ * ns against CLOCK_MONOTONIC: a latency timed around a sleep of N us is at
+ * least N us (the kernel sleeps at least that long by its own clock, within
+ * the TSC calibration's error) and at most the time the write took.
+ */
+TEST_F(core, clock_agrees_with_monotonic)
+{
+	static const unsigned int sleeps_us[] = { 2000, 50000, 300000 };
+	u64 sum = 0, lat, before, after, now_sum;
+	unsigned int i;
+	char cmd[64];
+
+	for (i = 0; i < ARRAY_SIZE(sleeps_us); i++) {
+		u64 want = sleeps_us[i] * 1000ULL;
+
+		snprintf(cmd, sizeof(cmd), "op_sleep 1 write %u\n",
+			 sleeps_us[i]);
+		before = monotonic_ns();
+		inject(cmd);
+		after = monotonic_ns();
+		ASSERT_EQ(0, read_u64(SYS "/q1/write_latency_sum_ns",
+				      &now_sum));
+		lat = now_sum - sum;
+		sum = now_sum;
+		ksft_print_msg("slept %u us: latency %llu ns, write took %llu ns\n",
+			       sleeps_us[i], lat, after - before);
+		EXPECT_LE(want - want / 100, lat);
+		EXPECT_GE(after - before + (after - before) / 100, lat);
+	}
+	ASSERT_EQ(0, read_u64(SYS "/q1/write_latency_count", &lat));
+	EXPECT_EQ(ARRAY_SIZE(sleeps_us), lat);
+}
+
 TEST_F(core, garbage_is_einval)
 {
 	static const char * const bad_inject[] = {
@@ -633,6 +676,7 @@ TEST_F(core, garbage_is_einval)
 		"op 0 read +1 1 0", "op 0 read 1 1 2", "op 0 read 1x 1 0",
 		"op  0 read 1 1 0", "op 0 read 1 1 0 ", " op 0 read 1 1 0",
 		"op 0 read 18446744073709551616 1 0", "op_now 0",
+		"op_sleep 0 read", "op_sleep 0 read 1000001",
 		"ops 0 read 1", "ops 0 read 1 4294967296",
 		"kick 0 100 4294967296", "kick 0 100", "irq 0 2",
 		"inflight 0 5", "inflight 0 +-5", "inflight 0 +",
