@@ -6,7 +6,7 @@ set -eu
 
 PKGS="make gcc perl python3 bc kmod cpio xz-utils gzip util-linux procps
 qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source-6.1
-busybox-static fio iperf3 ethtool iproute2 iputils-ping e2fsprogs pciutils sparse dkms
+busybox-static fio iperf3 socat ethtool iproute2 iputils-ping e2fsprogs pciutils sparse dkms
 clang libclang-rt-14-dev cppcheck clang-tidy jq"
 
 missing=

@@ -928,6 +928,9 @@ static const struct kernel_param_ops pvlens_timing_ops = {
 module_param_cb(timing, &pvlens_timing_ops, NULL, 0644);
 MODULE_PARM_DESC(timing, "Record latencies and kick costs (default Y)");
 
+/* clock=local_clock at load: never the TSC (see pvlens_now()). */
+static bool pvlens_clock_forced_local;
+
 #ifdef CONFIG_X86_TSC
 /*
  * ns = cycles * mult >> shift with mult = 10^6 << shift / khz, the largest
@@ -976,7 +979,8 @@ static void __init pvlens_clock_init(void)
 {
 	unsigned int khz = READ_ONCE(tsc_khz);
 
-	if (!boot_cpu_has(X86_FEATURE_TSC) || !khz || check_tsc_unstable())
+	if (pvlens_clock_forced_local || !boot_cpu_has(X86_FEATURE_TSC) ||
+	    !khz || check_tsc_unstable())
 		return;
 	pvlens_tsc_mult_shift = pvlens_tsc_conversion(khz);
 	pvlens_tsc_khz = khz;
@@ -1003,6 +1007,33 @@ static const char *pvlens_clock_name(void)
 	return "local_clock";
 }
 #endif
+
+/*
+ * /sys/module/pvlens_core/parameters/clock: the clock in use; at load,
+ * clock=auto (the default) or clock=local_clock to keep off the TSC.
+ */
+static int pvlens_clock_set(const char *val, const struct kernel_param *kp)
+{
+	if (sysfs_streq(val, "auto"))
+		pvlens_clock_forced_local = false;
+	else if (sysfs_streq(val, "local_clock"))
+		pvlens_clock_forced_local = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int pvlens_clock_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", pvlens_clock_name());
+}
+
+static const struct kernel_param_ops pvlens_clock_ops = {
+	.set = pvlens_clock_set,
+	.get = pvlens_clock_get,
+};
+module_param_cb(clock, &pvlens_clock_ops, NULL, 0444);
+MODULE_PARM_DESC(clock, "auto (the TSC where the kernel trusts it) or local_clock");
 
 static int __init pvlens_core_init(void)
 {
