@@ -4,6 +4,8 @@
  * drivers, kept per CPU and published in sysfs and debugfs.
  * Documentation/statistics-layout.rst describes every file.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
@@ -97,10 +99,9 @@ EXPORT_SYMBOL_GPL(pvlens_timing_key);
 /* Set once at load, never changed: see pvlens_now(). */
 DEFINE_STATIC_KEY_FALSE(pvlens_tsc_key);
 EXPORT_SYMBOL_GPL(pvlens_tsc_key);
-u64 pvlens_tsc_mult_shift;
-EXPORT_SYMBOL_GPL(pvlens_tsc_mult_shift);
-unsigned int pvlens_tsc_khz;
-EXPORT_SYMBOL_GPL(pvlens_tsc_khz);
+/* Made at load, made again when tsc_khz changes: see pvlens_elapsed_ns(). */
+u64 pvlens_tsc_conv __read_mostly;
+EXPORT_SYMBOL_GPL(pvlens_tsc_conv);
 
 static DEFINE_MUTEX(pvlens_devs_lock);
 static LIST_HEAD(pvlens_devs);
@@ -541,7 +542,7 @@ static int pvlens_check_desc(struct device *parent,
 	unsigned int i;
 
 	if (!parent) {
-		pr_err("pvlens: statistics need a parent device\n");
+		pr_err("statistics need a parent device\n");
 		return -EINVAL;
 	}
 	if (!desc || desc->nr_classes > PVLENS_MAX_CLASSES ||
@@ -931,49 +932,52 @@ MODULE_PARM_DESC(timing, "Record latencies and kick costs (default Y)");
 /* clock=local_clock at load: never the TSC (see pvlens_now()). */
 static bool pvlens_clock_forced_local;
 
-#ifdef CONFIG_X86_TSC
+#ifdef PVLENS_TSC_CLOCK
+#define PVLENS_TSC_KHZ_MASK	GENMASK(25, 0)
+
 /*
  * ns = cycles * mult >> shift with mult = 10^6 << shift / khz, the largest
- * shift (at most 32) that keeps mult in 32 bits: that is the precision.
+ * shift (at most 32) that keeps mult in 32 bits (any khz >= 1 fits at 1):
+ * that is the precision.  Packed as pvlens_tsc_conv describes.
  */
 static u64 pvlens_tsc_conversion(unsigned int khz)
 {
 	unsigned int shift;
 	u64 mult;
 
-	for (shift = 32; shift; shift--) {
+	for (shift = 32; shift > 1; shift--) {
 		mult = div_u64((u64)NSEC_PER_MSEC << shift, khz);
 		if (mult <= U32_MAX)
 			break;
 	}
-	if (!shift)
-		mult = div_u64(NSEC_PER_MSEC, khz);
-	return mult << 32 | shift;
+	mult = div_u64((u64)NSEC_PER_MSEC << shift, khz);
+	return mult << 32 | (u64)(khz & PVLENS_TSC_KHZ_MASK) << 6 | shift;
 }
 
 /*
  * tsc_khz changed since the conversion was made (the kernel refines its
- * first calibration about a second after boot): make it again.  Racing
- * callers compute the same values; each field is written whole.
+ * first calibration about a second after boot): make it again.  The word
+ * is written whole, so a reader never pairs one tsc_khz's mult with
+ * another's check; racing writers each store a set that was right when
+ * made, and the next change of tsc_khz is seen again.
  */
 u64 pvlens_tsc_to_ns_slow(u64 cycles)
 {
 	unsigned int khz = READ_ONCE(tsc_khz);
-	u64 ms;
+	u64 conv;
 
 	if (!khz)
 		return 0;
-	ms = pvlens_tsc_conversion(khz);
-	WRITE_ONCE(pvlens_tsc_mult_shift, ms);
-	WRITE_ONCE(pvlens_tsc_khz, khz);
-	return mul_u64_u32_shr(cycles, ms >> 32, ms & 63);
+	conv = pvlens_tsc_conversion(khz);
+	WRITE_ONCE(pvlens_tsc_conv, conv);
+	return mul_u64_u32_shr(cycles, conv >> 32, conv & 63);
 }
 EXPORT_SYMBOL_GPL(pvlens_tsc_to_ns_slow);
 
 /*
  * The TSC is the clock if the kernel trusts it: calibrated, and neither
  * found unsynchronised between CPUs nor distrusted by the clocksource
- * watchdog so far.  With one CPU, or an invariant TSC, x86 keeps it so.
+ * watchdog so far.
  */
 static void __init pvlens_clock_init(void)
 {
@@ -982,8 +986,7 @@ static void __init pvlens_clock_init(void)
 	if (pvlens_clock_forced_local || !boot_cpu_has(X86_FEATURE_TSC) ||
 	    !khz || check_tsc_unstable())
 		return;
-	pvlens_tsc_mult_shift = pvlens_tsc_conversion(khz);
-	pvlens_tsc_khz = khz;
+	pvlens_tsc_conv = pvlens_tsc_conversion(khz);
 	static_branch_enable(&pvlens_tsc_key);
 }
 
@@ -1038,7 +1041,7 @@ MODULE_PARM_DESC(clock, "auto (the TSC where the kernel trusts it) or local_cloc
 static int __init pvlens_core_init(void)
 {
 	pvlens_clock_init();
-	pr_info("pvlens_core: latencies timed with %s\n", pvlens_clock_name());
+	pr_info("latencies timed with %s\n", pvlens_clock_name());
 	pvlens_debugfs_root = debugfs_create_dir("pvlens", NULL);
 	pvlens_fault_debugfs_init(pvlens_debugfs_root);
 	return 0;

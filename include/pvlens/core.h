@@ -9,7 +9,7 @@
  *  - pvlens_inflight_add()/pvlens_inflight_sub()/pvlens_kick_prepare() touch
  *    plain per-queue fields: call them under the lock that already serialises
  *    the virtqueue (the one held around virtqueue_add_*()/get_buf()).
- *  - Timestamps come from pvlens_now(), which never traps to the hypervisor,
+ *  - Timestamps come from pvlens_now(), which does not trap to KVM or QEMU,
  *    and are 0 while timing is switched off (then no latency is recorded,
  *    counters still are).  They are in the pvlens clock's own units: only
  *    pvlens_elapsed_ns() of two of them means something.
@@ -23,11 +23,14 @@
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/virtio.h>
-#ifdef CONFIG_X86_TSC
+#include <pvlens/hist.h>
+
+/* The TSC as pvlens's clock: 64-bit x86 (one word holds its conversion). */
+#if defined(CONFIG_X86_TSC) && defined(CONFIG_64BIT)
+#define PVLENS_TSC_CLOCK 1
 #include <asm/msr.h>
 #include <asm/tsc.h>
 #endif
-#include <pvlens/hist.h>
 
 #define PVLENS_MAX_CLASSES	8
 #define PVLENS_MAX_COUNTERS	16
@@ -116,6 +119,11 @@ void pvlens_queue_class_read(struct pvlens_queue *q, unsigned int cls,
 u64 pvlens_queue_counter_read(struct pvlens_queue *q, unsigned int counter);
 
 DECLARE_STATIC_KEY_FALSE(pvlens_tsc_key);
+/*
+ * TSC cycles to ns, in one word so that a reader sees one consistent set:
+ * mult (bits 63-32), the tsc_khz it was made for (31-6), shift (5-0).
+ */
+extern u64 pvlens_tsc_conv;
 u64 pvlens_tsc_to_ns_slow(u64 cycles);
 
 /*
@@ -132,30 +140,26 @@ static __always_inline u64 pvlens_now(void)
 {
 	if (!static_branch_likely(&pvlens_timing_key))
 		return 0;
-#ifdef CONFIG_X86_TSC
+#ifdef PVLENS_TSC_CLOCK
 	if (static_branch_likely(&pvlens_tsc_key))
 		return rdtsc();
 #endif
 	return local_clock();
 }
 
-/* TSC cycles to ns: mult << 32 | shift, and the tsc_khz they were made for. */
-extern u64 pvlens_tsc_mult_shift;
-extern unsigned int pvlens_tsc_khz;
-
 /* Nanoseconds from @start to @end, two pvlens_now() values; 0 unless later. */
 static __always_inline u64 pvlens_elapsed_ns(u64 start, u64 end)
 {
 	if (end <= start)
 		return 0;
-#ifdef CONFIG_X86_TSC
+#ifdef PVLENS_TSC_CLOCK
 	if (static_branch_likely(&pvlens_tsc_key)) {
-		u64 ms = READ_ONCE(pvlens_tsc_mult_shift);
+		u64 conv = READ_ONCE(pvlens_tsc_conv);
 
 		/* The kernel refines tsc_khz once, maybe after we loaded. */
-		if (unlikely(READ_ONCE(tsc_khz) != READ_ONCE(pvlens_tsc_khz)))
+		if (unlikely((u32)conv >> 6 != READ_ONCE(tsc_khz)))
 			return pvlens_tsc_to_ns_slow(end - start);
-		return mul_u64_u32_shr(end - start, ms >> 32, ms & 63);
+		return mul_u64_u32_shr(end - start, conv >> 32, conv & 63);
 	}
 #endif
 	return end - start;

@@ -610,7 +610,7 @@ TEST_F(core, timing_switch_stops_latency)
 	EXPECT_EQ(5ULL, v);
 	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_count", &v));
 	EXPECT_EQ(2ULL, v);
-	/* Two local_clock() reads a few instructions apart: well under 1 s. */
+	/* Two pvlens clock reads a few instructions apart: well under 1 s. */
 	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_max_ns", &max));
 	EXPECT_GT(1000000000ULL, max);
 	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_sum_ns", &v));
