@@ -55,7 +55,22 @@ trace_count_stop() {
 	echo > $TRACE/kprobe_events
 }
 
-fio_point() { # job device -> prints "iops bw_kib"
+# irq_count DEV: interrupts of DEV's request queues (virtioN-req.*), all
+# CPUs: the same for either driver, which name their queues alike.
+irq_count() {
+	local virtio
+
+	virtio=$(basename "$(readlink -f "/sys/block/$1/device")")
+	awk -v p="$virtio-req" '$NF ~ "^" p { for (i = 2; i < NF; i++)
+		if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts
+}
+
+# io_count DEV: reads and writes DEV completed (the block layer's stat).
+io_count() {
+	awk '{ print $1 + $5 }' "/sys/block/$1/stat"
+}
+
+fio_point() { # job device -> prints "iops bw_kib irqs_per_io"
 	local args
 	case $1 in
 	randread-qd1) args="--rw=randread --bs=4k --iodepth=1 --ioengine=psync" ;;
@@ -69,12 +84,20 @@ fio_point() { # job device -> prints "iops bw_kib"
 			perf record -q -a -g -e cpu-clock -o /tmp/perf.data -- \
 				sleep "$SECS" >/dev/null 2>&1 &
 	fi
+	local dev=${2#/dev/} irq0 io0 res
+	irq0=$(irq_count "$dev")
+	io0=$(io_count "$dev")
 	# shellcheck disable=SC2086
-	fio --name=b --filename="$2" --direct=1 --time_based --runtime="$SECS" \
-		--ramp_time=1 --size=200M $args --output-format=json 2>/dev/null |
+	res=$(fio --name=b --filename="$2" --direct=1 --time_based \
+		--runtime="$SECS" --ramp_time=1 --size=200M $args \
+		--output-format=json 2>/dev/null |
 		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]
 r=j["read"] if j["read"]["io_bytes"] else j["write"]
-print("%.1f %d" % (r["iops"], r["bw"]))'
+print("%.1f %d" % (r["iops"], r["bw"]))')
+	# Interrupts per I/O, ramp included on both sides: it moves with
+	# how the device's completions fall in time, and IOPS with it.
+	[ -n "$res" ] && echo "$res $(irq_count "$dev") $irq0 $(io_count "$dev") $io0" |
+		awk '{ d = $5 - $6; printf "%s %s %.3f\n", $1, $2, d ? ($3 - $4) / d : 0 }'
 	if [ -n "$3" ]; then
 		trace_count_stop
 		[ -n "$PERF_RECORD" ] || return 0
@@ -119,9 +142,9 @@ for round in $(seq "$ROUNDS"); do
 			# The scheduler in use, so that ratios can compare like with like.
 			sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/block/$dev/queue/scheduler)
 			for job in $JOBS; do
-				read -r iops bw <<< "$(fio_point "$job" /dev/$dev)"
+				read -r iops bw irqs <<< "$(fio_point "$job" /dev/$dev)"
 				if [ -n "$iops" ]; then
-					echo "BENCH {\"area\": \"blk\", \"round\": $round, \"driver\": \"$d\", \"sched\": \"$sched\", \"backend\": \"$backend\", \"job\": \"$job\", \"iops\": $iops, \"bw_kib\": $bw}"
+					echo "BENCH {\"area\": \"blk\", \"round\": $round, \"driver\": \"$d\", \"sched\": \"$sched\", \"backend\": \"$backend\", \"job\": \"$job\", \"iops\": $iops, \"bw_kib\": $bw, \"irqs_per_io\": ${irqs:-0}}"
 					ktap_ok "round$round $d $backend $job"
 				else
 					ktap_fail "round$round $d $backend $job"
