@@ -135,24 +135,30 @@ blk_wait_disk() {
 
 # blk_recovery_check NAME DISK BREAK...: run a verifying fio on DISK, run the
 # command BREAK (something that makes the device lose or stall its queues)
-# 1.5 s into it (BLK_RECOVERY_FIO_SIZE: fio's size, 16M; BLK_RECOVERY_IO_TIMEOUT:
+# once fio's writes are flowing (64 done; a fixed delay let a fast host
+# finish all of fio first) (BLK_RECOVERY_FIO_SIZE: fio's size, 16M; BLK_RECOVERY_IO_TIMEOUT:
 # the disk's io_timeout meanwhile, 2000 ms), and report seven
 # results NAME_*: BREAK succeeded, fio finishes and verifies, the driver
 # reset the device, no request failed, nothing stays in flight, and plain
 # I/O works afterwards.  Needs pvlens_blk's recovery=Y.
 blk_recovery_check() {
-	local name=$1 disk=$2 fio_pid r0 t0 q0 f0
+	local name=$1 disk=$2 fio_pid r0 t0 q0 f0 w0
 	shift 2
 	echo "${BLK_RECOVERY_IO_TIMEOUT:-2000}" > "/sys/block/$disk/queue/io_timeout"
 	r0=$(blk_sum "$disk" resets)
 	t0=$(blk_sum "$disk" timeouts)
 	q0=$(blk_sum "$disk" reset_requeues)
 	f0=$(blk_sum "$disk" err_reset)
+	w0=$(awk '{ print $5 }' "/sys/block/$disk/stat")
 	fio --name="$name" --filename="/dev/$disk" --direct=1 --ioengine=libaio \
 		--iodepth=16 --rw=randwrite --bs=4k --size="${BLK_RECOVERY_FIO_SIZE:-16M}" --verify=crc32c \
 		--do_verify=1 --verify_fatal=1 --randrepeat=0 > "/tmp/$name.out" 2>&1 &
 	fio_pid=$!
-	sleep 1.5
+	for _ in $(seq 200); do
+		[ "$(awk '{ print $5 }' "/sys/block/$disk/stat")" -ge $((w0 + 64)) ] && break
+		sleep 0.05
+	done
+	kill -0 "$fio_pid" 2>/dev/null || echo "# $name: fio ended before the fault"
 	ktap_check "${name}_fault_injected" "$@"
 	if blk_fio_wait "$fio_pid" 60; then
 		ktap_ok "${name}_fio_finishes"
