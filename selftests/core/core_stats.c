@@ -643,6 +643,7 @@ static u64 monotonic_ns(void)
 TEST_F(core, clock_agrees_with_monotonic)
 {
 	static const unsigned int sleeps_us[] = { 2000, 50000, 300000 };
+	const char *sum_path = SYS "/q1/write_latency_sum_ns";
 	u64 sum = 0, lat, before, after, now_sum;
 	unsigned int i;
 	char cmd[64];
@@ -655,8 +656,7 @@ TEST_F(core, clock_agrees_with_monotonic)
 		before = monotonic_ns();
 		inject(cmd);
 		after = monotonic_ns();
-		ASSERT_EQ(0, read_u64(SYS "/q1/write_latency_sum_ns",
-				      &now_sum));
+		ASSERT_EQ(0, read_u64(sum_path, &now_sum));
 		lat = now_sum - sum;
 		sum = now_sum;
 		ksft_print_msg("slept %u us: latency %llu ns, write took %llu ns\n",
