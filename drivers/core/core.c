@@ -942,15 +942,11 @@ static bool pvlens_clock_forced_local;
  */
 static u64 pvlens_tsc_conversion(unsigned int khz)
 {
-	unsigned int shift;
+	unsigned int shift = 32;
 	u64 mult;
 
-	for (shift = 32; shift > 1; shift--) {
-		mult = div_u64((u64)NSEC_PER_MSEC << shift, khz);
-		if (mult <= U32_MAX)
-			break;
-	}
-	mult = div_u64((u64)NSEC_PER_MSEC << shift, khz);
+	while ((mult = div_u64((u64)NSEC_PER_MSEC << shift, khz)) > U32_MAX)
+		shift--;
 	return mult << 32 | (u64)(khz & PVLENS_TSC_KHZ_MASK) << 6 | shift;
 }
 

@@ -149,13 +149,13 @@ blk_recovery_check() {
 	t0=$(blk_sum "$disk" timeouts)
 	q0=$(blk_sum "$disk" reset_requeues)
 	f0=$(blk_sum "$disk" err_reset)
-	w0=$(awk '{ print $5 }' "/sys/block/$disk/stat")
+	w0=$(blk_stat "$disk" 5)
 	fio --name="$name" --filename="/dev/$disk" --direct=1 --ioengine=libaio \
 		--iodepth=16 --rw=randwrite --bs=4k --size="${BLK_RECOVERY_FIO_SIZE:-16M}" --verify=crc32c \
 		--do_verify=1 --verify_fatal=1 --randrepeat=0 > "/tmp/$name.out" 2>&1 &
 	fio_pid=$!
 	for _ in $(seq 200); do
-		[ "$(awk '{ print $5 }' "/sys/block/$disk/stat")" -ge $((w0 + 64)) ] && break
+		[ "$(blk_stat "$disk" 5)" -ge $((w0 + 64)) ] && break
 		sleep 0.05
 	done
 	kill -0 "$fio_pid" 2>/dev/null || echo "# $name: fio ended before the fault"
