@@ -13,6 +13,7 @@
 #include <linux/if_vlan.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/poison.h>
 #include <linux/rtnetlink.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -20,7 +21,9 @@
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
+#include <net/page_pool.h>
 #include <net/route.h>
+#include <net/sock.h>
 #include <pvlens/core.h>
 #include <pvlens/fault.h>
 #include <pvlens/net_check.h>
@@ -31,6 +34,16 @@
 #define PVNET_RX_PAD		(NET_IP_ALIGN + NET_SKB_PAD)
 /* Big mode puts the header alone in its own descriptor, data starts here. */
 #define PVNET_BIG_DATA_OFF	16
+/* Mergeable buffers are cut from 32 KiB pages, as in-tree (page_frag).  They
+ * come from a page pool per queue, so that a page whose packets the stack
+ * has all freed is cut again as it is: a new page is zeroed first wherever
+ * init_on_alloc is on (Debian's default), 8 pages per 20 full frames.
+ */
+#define PVNET_RX_PAGE_ORDER	SKB_FRAG_PAGE_ORDER
+/* Pages a queue's pool keeps for reuse (2 MiB): more go back to the kernel. */
+#define PVNET_RX_POOL_PAGES	64
+/* A page's fragment count while it is being cut: each buffer holds one. */
+#define PVNET_RX_PAGE_BIAS	LONG_MAX
 /* A driver limit: the spec allows 0x8000 pairs, nobody needs that many. */
 #define PVNET_MAX_QUEUE_PAIRS	64
 #define PVNET_CTRL_TIMEOUT	(5 * HZ)
@@ -89,6 +102,9 @@ enum pvnet_counter {
 	PVNET_C_RX_DROP_NOMEM,
 	PVNET_C_RX_REFILL_FAILED,
 	PVNET_C_RX_BUFFERS,
+	PVNET_C_RX_PAGES,
+	PVNET_C_RX_PAGES_NEW,
+	PVNET_C_RX_POOL_EMPTY,
 	PVNET_NR_COUNTERS,
 };
 
@@ -106,6 +122,9 @@ static const char * const pvnet_counters[PVNET_NR_COUNTERS] = {
 	[PVNET_C_RX_DROP_NOMEM] = "rx_drop_nomem",
 	[PVNET_C_RX_REFILL_FAILED] = "rx_refill_failed",
 	[PVNET_C_RX_BUFFERS] = "rx_buffers",
+	[PVNET_C_RX_PAGES] = "rx_pages",
+	[PVNET_C_RX_PAGES_NEW] = "rx_pages_new",
+	[PVNET_C_RX_POOL_EMPTY] = "rx_pool_empty",
 };
 
 /* Where each device-input verdict of pvlens/net_check.h is counted. */
@@ -161,6 +180,14 @@ struct pvnet_rq {
 	/* Big mode: spare pages chained through page->private. */
 	struct page *pages;
 	struct ewma_pkt_len avg_len;
+	/* Mergeable mode: the page pool, the page buffers are cut from (its
+	 * next free byte, the buffers cut so far), and the fallback when the
+	 * pool has no page.
+	 */
+	struct page_pool *pool;
+	struct page *pool_page;
+	unsigned int pool_offset;
+	long pool_page_users;
 	struct page_frag alloc_frag;
 	unsigned int min_buf_len;
 	/* Time of the callback that scheduled NAPI, for the rx latency. */
@@ -434,27 +461,109 @@ static unsigned int pvnet_mergeable_min_buf_len(struct pvnet_info *vi,
 		   (unsigned int)PVNET_GOOD_PACKET_LEN);
 }
 
+static bool pvnet_is_pool_page(struct page *page)
+{
+	/* As page_pool_return_skb_page(): the low bits are the page's own. */
+	return (page->pp_magic & ~0x3UL) == PP_SIGNATURE;
+}
+
+/* Give back a mergeable buffer's page reference.  Only the queue's owner
+ * calls this (its NAPI, or code that disabled it), so a pool page may go
+ * straight into the pool's lockless cache.
+ */
+static void pvnet_put_rx_page(struct page *page)
+{
+	if (pvnet_is_pool_page(page))
+		page_pool_put_full_page(page->pp, page, true);
+	else
+		put_page(page);
+}
+
+/* Stop cutting the pool page: drop the references no buffer took.  If all
+ * its buffers are back already, the page is the pool's again.
+ */
+static void pvnet_pool_page_done(struct pvnet_rq *rq)
+{
+	struct page *page = rq->pool_page;
+
+	rq->pool_page = NULL;
+	if (page && !page_pool_defrag_page(page, PVNET_RX_PAGE_BIAS -
+						  rq->pool_page_users))
+		page_pool_put_defragged_page(rq->pool, page, -1, true);
+}
+
+/* A buffer of *@len bytes from a pool page, NULL if the pool has none.  As
+ * in-tree, a page tail too short for another buffer is added to this one.
+ */
+static void *pvnet_pool_cut(struct pvnet_rq *rq, unsigned int *len, gfp_t gfp)
+{
+	const unsigned int size = PAGE_SIZE << PVNET_RX_PAGE_ORDER;
+	unsigned int hole;
+	void *buf;
+
+	if (rq->pool_page && rq->pool_offset + *len > size)
+		pvnet_pool_page_done(rq);
+	if (!rq->pool_page) {
+		/* As skb_page_frag_refill(): no reclaim for a large page. */
+		struct page *page = page_pool_alloc_pages(rq->pool,
+				(gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN |
+				__GFP_NORETRY);
+
+		if (unlikely(!page))
+			return NULL;
+		page_pool_fragment_page(page, PVNET_RX_PAGE_BIAS);
+		pvlens_count(rq->pq, PVNET_C_RX_PAGES, 1);
+		rq->pool_page = page;
+		rq->pool_offset = 0;
+		rq->pool_page_users = 0;
+	}
+
+	buf = page_address(rq->pool_page) + rq->pool_offset;
+	rq->pool_page_users++;
+	rq->pool_offset += *len;
+	hole = size - rq->pool_offset;
+	if (hole < *len) {
+		*len += hole;
+		rq->pool_offset = size;
+	}
+	return buf;
+}
+
+/* The same from the queue's page_frag, when the pool could not help. */
+static void *pvnet_frag_cut(struct pvnet_rq *rq, unsigned int *len, gfp_t gfp)
+{
+	struct page_frag *frag = &rq->alloc_frag;
+	unsigned int hole;
+	char *buf;
+
+	if (unlikely(!skb_page_frag_refill(*len, frag, gfp)))
+		return NULL;
+	buf = (char *)page_address(frag->page) + frag->offset;
+	get_page(frag->page);
+	frag->offset += *len;
+	hole = frag->size - frag->offset;
+	if (hole < *len) {
+		*len += hole;
+		frag->offset += hole;
+	}
+	return buf;
+}
+
 static int pvnet_add_recvbuf_mergeable(struct pvnet_info *vi,
 				       struct pvnet_rq *rq, gfp_t gfp)
 {
-	struct page_frag *frag = &rq->alloc_frag;
-	unsigned int len, hole;
-	char *buf;
+	unsigned int len = pvnet_mergeable_buf_len(vi, rq);
+	void *buf;
 	int err;
 
-	len = pvnet_mergeable_buf_len(vi, rq);
-	if (unlikely(pvlens_should_fail() ||
-		     !skb_page_frag_refill(len, frag, gfp)))
+	if (unlikely(pvlens_should_fail()))
 		return -ENOMEM;
-
-	buf = (char *)page_address(frag->page) + frag->offset;
-	get_page(frag->page);
-	frag->offset += len;
-	hole = frag->size - frag->offset;
-	if (hole < len) {
-		/* The rest of the page would likely stay unused: take it. */
-		len += hole;
-		frag->offset += hole;
+	buf = pvnet_pool_cut(rq, &len, gfp);
+	if (unlikely(!buf)) {
+		pvlens_count(rq->pq, PVNET_C_RX_POOL_EMPTY, 1);
+		buf = pvnet_frag_cut(rq, &len, gfp);
+		if (unlikely(!buf))
+			return -ENOMEM;
 	}
 
 	sg_init_one(rq->sg, buf, len);
@@ -462,7 +571,7 @@ static int pvnet_add_recvbuf_mergeable(struct pvnet_info *vi,
 	err = virtqueue_add_inbuf_ctx(rq->vq, rq->sg, 1, buf,
 				      (void *)(unsigned long)len, gfp);
 	if (err < 0)
-		put_page(virt_to_head_page(buf));
+		pvnet_put_rx_page(virt_to_head_page(buf));
 	return err;
 }
 
@@ -585,7 +694,7 @@ static void pvnet_free_rx_buf(struct pvnet_info *vi, struct pvnet_rq *rq,
 			      void *buf)
 {
 	if (vi->mergeable_rx_bufs || !vi->big_packets)
-		put_page(virt_to_head_page(buf));
+		pvnet_put_rx_page(virt_to_head_page(buf));
 	else
 		pvnet_give_pages(rq, buf);
 }
@@ -677,7 +786,7 @@ static void pvnet_drain_mergeable(struct pvnet_rq *rq, unsigned int num_buf)
 			break;
 		pvlens_inflight_sub(rq->pq, 1);
 		pvlens_count(rq->pq, PVNET_C_RX_BUFFERS, 1);
-		put_page(virt_to_head_page(buf));
+		pvnet_put_rx_page(virt_to_head_page(buf));
 	}
 }
 
@@ -697,10 +806,12 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 						    PVNET_GOOD_COPY_LEN));
 	if (unlikely(!head_skb)) {
 		pvnet_rx_drop(rq, PVNET_C_RX_DROP_NOMEM);
-		put_page(page);
+		pvnet_put_rx_page(page);
 		pvnet_drain_mergeable(rq, num_buf - 1);
 		return NULL;
 	}
+	/* Pool pages go back to their pool when the stack frees them. */
+	skb_mark_for_recycle(head_skb);
 
 	len -= vi->hdr_len;
 	offset += vi->hdr_len;
@@ -711,7 +822,7 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 	if (len)
 		skb_add_rx_frag(head_skb, 0, page, offset, len, truesize);
 	else
-		put_page(page);
+		pvnet_put_rx_page(page);
 
 	curr_skb = head_skb;
 	while (--num_buf) {
@@ -730,7 +841,7 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 			net_warn_ratelimited("%s: rx: used length %u exceeds buffer %u\n",
 					     vi->dev->name, len, truesize);
 			pvnet_rx_drop(rq, PVNET_C_RX_DROP_TOO_LONG);
-			put_page(page);
+			pvnet_put_rx_page(page);
 			pvnet_drain_mergeable(rq, num_buf - 1);
 			goto err_skb;
 		}
@@ -742,10 +853,11 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 
 			if (unlikely(!nskb)) {
 				pvnet_rx_drop(rq, PVNET_C_RX_DROP_NOMEM);
-				put_page(page);
+				pvnet_put_rx_page(page);
 				pvnet_drain_mergeable(rq, num_buf - 1);
 				goto err_skb;
 			}
+			skb_mark_for_recycle(nskb);
 			if (curr_skb == head_skb)
 				skb_shinfo(curr_skb)->frag_list = nskb;
 			else
@@ -761,7 +873,7 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 		}
 		offset = buf - page_address(page);
 		if (skb_can_coalesce(curr_skb, nr, page, offset)) {
-			put_page(page);
+			pvnet_put_rx_page(page);
 			skb_coalesce_rx_frag(curr_skb, nr - 1, len, truesize);
 		} else {
 			skb_add_rx_frag(curr_skb, nr, page, offset, len,
@@ -1660,6 +1772,9 @@ static const struct pvnet_stat_desc pvnet_rx_stats[] = {
 	{ "drop_bad_hdr", PVNET_S_COUNTER, PVNET_C_RX_DROP_BAD_HDR },
 	{ "drop_nomem", PVNET_S_COUNTER, PVNET_C_RX_DROP_NOMEM },
 	{ "refill_failed", PVNET_S_COUNTER, PVNET_C_RX_REFILL_FAILED },
+	{ "pages", PVNET_S_COUNTER, PVNET_C_RX_PAGES },
+	{ "pages_new", PVNET_S_COUNTER, PVNET_C_RX_PAGES_NEW },
+	{ "pool_empty", PVNET_S_COUNTER, PVNET_C_RX_POOL_EMPTY },
 	{ "kick_cost_p50_ns", PVNET_S_KICK_COST_P50 },
 	{ "kick_cost_p99_ns", PVNET_S_KICK_COST_P99 },
 	{ "latency_p50_ns", PVNET_S_LAT_P50 },
@@ -2351,6 +2466,51 @@ static void pvnet_stats_destroy(struct pvnet_info *vi)
 	pvnet_free_queue_names(vi);
 }
 
+/* The pool's hook for a page it had to take from the kernel, not reuse. */
+static void pvnet_pool_page_new(struct page *page, void *arg)
+{
+	struct pvnet_rq *rq = arg;
+
+	pvlens_count(rq->pq, PVNET_C_RX_PAGES_NEW, 1);
+}
+
+static void pvnet_destroy_pools(struct pvnet_info *vi)
+{
+	unsigned int i;
+
+	/* Pages the stack still holds return later: the pool waits for them. */
+	for (i = 0; i < vi->max_queue_pairs; i++)
+		if (vi->rq[i].pool)
+			page_pool_destroy(vi->rq[i].pool);
+}
+
+static int pvnet_create_pools(struct pvnet_info *vi)
+{
+	struct page_pool_params params = {
+		.flags = PP_FLAG_PAGE_FRAG,
+		.order = PVNET_RX_PAGE_ORDER,
+		.pool_size = PVNET_RX_POOL_PAGES,
+		.nid = dev_to_node(&vi->vdev->dev),
+		.init_callback = pvnet_pool_page_new,
+	};
+	unsigned int i;
+
+	if (!vi->mergeable_rx_bufs)
+		return 0;
+	/* On failure pvnet_free_queues() destroys the pools made so far. */
+	for (i = 0; i < vi->max_queue_pairs; i++) {
+		struct page_pool *pool;
+
+		params.init_arg = &vi->rq[i];
+		pool = pvlens_fault_errptr(page_pool_create(&params));
+
+		if (IS_ERR(pool))
+			return PTR_ERR(pool);
+		vi->rq[i].pool = pool;
+	}
+	return 0;
+}
+
 static int pvnet_alloc_queues(struct pvnet_info *vi)
 {
 	unsigned int i;
@@ -2397,6 +2557,7 @@ static void pvnet_free_queues(struct pvnet_info *vi)
 	}
 	/* NAPI instances are freed after an RCU grace period. */
 	synchronize_net();
+	pvnet_destroy_pools(vi);
 	kfree(vi->rq);
 	kfree(vi->sq);
 	kfree(vi->ctrl);
@@ -2422,8 +2583,10 @@ static void pvnet_free_unused_bufs(struct pvnet_info *vi)
 			pvnet_free_rx_buf(vi, rq, buf);
 		while (rq->pages)
 			__free_page(pvnet_get_a_page(rq, GFP_KERNEL));
+		pvnet_pool_page_done(rq);
 		if (rq->alloc_frag.page)
 			put_page(rq->alloc_frag.page);
+		rq->alloc_frag.page = NULL;
 		cond_resched();
 	}
 }
@@ -2630,6 +2793,9 @@ static int pvnet_probe(struct virtio_device *vdev)
 	err = pvnet_alloc_queues(vi);
 	if (err)
 		goto err_free;
+	err = pvnet_create_pools(vi);
+	if (err)
+		goto err_free_queues;
 	err = pvnet_find_vqs(vi);
 	if (err)
 		goto err_free_queues;

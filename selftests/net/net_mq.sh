@@ -115,9 +115,9 @@ if [ "$pairs" -ge 2 ]; then
 	for q in 0 1; do
 		echo "# pair $q: tx_ops $(pvnet_pv "$VDEV" tx-$q tx_ops) rx_ops $(pvnet_pv "$VDEV" rx-$q rx_ops) tx irqs $(pvnet_pv "$VDEV" tx-$q interrupts) rx irqs $(pvnet_pv "$VDEV" rx-$q interrupts)"
 	done
-	ktap_check "net_mq_both_pairs_carry_traffic" \
-		[ "$(pvnet_pv "$VDEV" tx-0 tx_ops)" -gt 100 ] && [ "$(pvnet_pv "$VDEV" tx-1 tx_ops)" -gt 100 ] &&
+	[ "$(pvnet_pv "$VDEV" tx-0 tx_ops)" -gt 100 ] && [ "$(pvnet_pv "$VDEV" tx-1 tx_ops)" -gt 100 ] &&
 		[ "$(pvnet_pv "$VDEV" rx-0 rx_ops)" -gt 100 ] && [ "$(pvnet_pv "$VDEV" rx-1 rx_ops)" -gt 100 ]
+	ktap_result "net_mq_both_pairs_carry_traffic"
 
 	$IP netns exec $NS_A iperf3 -c "$PEER" -P 2 -t 10 --bidir -J > /tmp/pvnet_mq.json &
 	cl=$!
@@ -182,13 +182,13 @@ if reload_net csum=0 gso=0; then
 	ktap_eq "net_csum_gso_0_start_off_but_offered" "$(tx_offloads)" "off off"
 	read -r sha bpp <<< "$(guest_echo_bpp "$file")"
 	echo "# csum=0 gso=0: $bpp bytes per sent packet"
-	ktap_check "net_csum_gso_0_echo_intact_frame_sized" \
-		[ "$sha" = "$want" ] && [ "$bpp" -le 1514 ]
+	[ "$sha" = "$want" ] && [ "$bpp" -le 1514 ]
+	ktap_result "net_csum_gso_0_echo_intact_frame_sized"
 	$IP netns exec $NS_A $ETHTOOL -K "$IF" tx on sg on tso on
 	read -r sha bpp <<< "$(guest_echo_bpp "$file")"
 	echo "# ethtool -K tx on sg on tso on: $(tx_offloads), $bpp bytes per sent packet"
-	ktap_check "net_csum_gso_ethtool_K_on_echo_intact_gso_frames" \
-		[ "$(tx_offloads)" = "on on" ] && [ "$sha" = "$want" ] && [ "$bpp" -gt 1514 ]
+	[ "$(tx_offloads)" = "on on" ] && [ "$sha" = "$want" ] && [ "$bpp" -gt 1514 ]
+	ktap_result "net_csum_gso_ethtool_K_on_echo_intact_gso_frames"
 else
 	ktap_fail "net_csum_gso_0_start_off_but_offered"
 	ktap_fail "net_csum_gso_0_echo_intact_frame_sized"

@@ -55,16 +55,16 @@ ktap_eq "net_tx_frames_1_with_napi_tx_param_Y" \
 
 # While up the weight of a running NAPI cannot change: in-tree says EBUSY.
 rc=$(pvnet_coalesce $NS_A "$IF_A" tx-frames 0)
-ktap_check "net_tx_frames_0_refused_while_up" \
-	[ "$rc" != 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 1 ]
+[ "$rc" != 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 1 ]
+ktap_result "net_tx_frames_0_refused_while_up"
 rc2=$(pvnet_coalesce $NS_A "$IF_A" tx-frames 2)
 rc3=$(pvnet_coalesce $NS_A "$IF_A" rx-frames 4)
-ktap_check "net_coalesce_values_device_cannot_do_refused" \
-	[ "$rc2" != 0 ] && [ "$rc3" != 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 1 ]
+[ "$rc2" != 0 ] && [ "$rc3" != 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 1 ]
+ktap_result "net_coalesce_values_device_cannot_do_refused"
 
 rc=$(pvnet_down_up $NS_A "$IF_A" tx-frames 0)
-ktap_check "net_tx_frames_0_while_down" \
-	[ "$rc" = 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 0 ]
+[ "$rc" = 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 0 ]
+ktap_result "net_tx_frames_0_while_down"
 
 head -c 32M /dev/urandom > /tmp/pvnet_file
 want=$(sha256sum /tmp/pvnet_file | cut -d' ' -f1)
@@ -95,8 +95,8 @@ inflight=$(pvnet_pv "$VDEV_A" tx-0 inflight)
 a_tx=$(( $(pvnet_stat $NS_A "$IF_A" tx_packets) - a_tx0 ))
 b_rx=$(( $(pvnet_stat $NS_B "$IF_B" rx_packets) - b_rx0 ))
 echo "# A tx $a_tx + $inflight in the ring, B rx $b_rx"
-ktap_check "net_no_tx_napi_sent_plus_ring_equals_peer_rx" \
-	[ "$a_tx" -gt 1000 ] && [ $((a_tx + inflight)) = "$b_rx" ]
+[ "$a_tx" -gt 1000 ] && [ $((a_tx + inflight)) = "$b_rx" ]
+ktap_result "net_no_tx_napi_sent_plus_ring_equals_peer_rx"
 ktap_eq "net_no_tx_napi_pvlens_tx_ops_equal_tx_packets" \
 	"$(pvnet_pv_sum "$VDEV_A" tx tx_ops)" "$(pvnet_stat $NS_A "$IF_A" tx_packets)"
 
@@ -125,9 +125,9 @@ sleep 0.5
 full=$(( $(pvnet_pv "$VDEV_A" tx-0 tx_ring_full) - full0 ))
 wakes=$(( $(pvnet_pv "$VDEV_A" tx-0 tx_wakes) - wakes0 ))
 echo "# UDP flood without tx NAPI, tx ring $($IP netns exec $NS_A $ETHTOOL -g "$IF_A" | awk '$1 == "TX:" { n++; v = $2 } END { print v }'): ring full $full, woken $wakes"
-ktap_check "net_no_tx_napi_udp_flood_stops_woken_traffic_goes_on" \
-	[ "$full" -gt 0 ] && [ "$wakes" = "$full" ] && \
+[ "$full" -gt 0 ] && [ "$wakes" = "$full" ] && \
 	[ "$(pvnet_ping $NS_A $ADDR_B 56 5)" = 5 ]
+ktap_result "net_no_tx_napi_udp_flood_stops_woken_traffic_goes_on"
 $IP netns exec $NS_A $ETHTOOL -G "$IF_A" tx 256
 
 # Back to tx NAPI: the switch waits for the packets sent without it (BQL
@@ -139,24 +139,24 @@ b_rxb1=$(pvnet_stat $NS_B "$IF_B" rx_bytes)
 sha=$(pvnet_tcp_sha /tmp/pvnet_file)
 polls=$(( $(pvnet_pv "$VDEV_A" tx-0 napi_polls) - polls0 ))
 echo "# tx NAPI again: $polls tx polls, $(( $(pvnet_stat $NS_B "$IF_B" rx_bytes) - b_rxb1 )) bytes to B"
-ktap_check "net_tx_napi_back_on_tcp_sha256" \
-	[ "$rc" = 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 1 ] && \
+[ "$rc" = 0 ] && [ "$(pvnet_tx_frames $NS_A "$IF_A")" = 1 ] && \
 	[ "$sha" = "$want" ] && [ "$polls" -gt 0 ]
+ktap_result "net_tx_napi_back_on_tcp_sha256"
 sleep 0.5
 a_txb=$(( $(pvnet_stat $NS_A "$IF_A" tx_bytes) - a_txb0 ))
 b_rxb=$(( $(pvnet_stat $NS_B "$IF_B" rx_bytes) - b_rxb0 ))
 # With tx NAPI the ring drains by itself, so nothing is left out now.
-ktap_check "net_tx_napi_back_on_bytes_equal_peer" \
-	[ "$a_txb" = "$b_rxb" ] && [ "$(pvnet_pv "$VDEV_A" tx-0 inflight)" = 0 ]
+[ "$a_txb" = "$b_rxb" ] && [ "$(pvnet_pv "$VDEV_A" tx-0 inflight)" = 0 ]
+ktap_result "net_tx_napi_back_on_bytes_equal_peer"
 
 # The module parameter: every interface starts without tx NAPI.
 pvnet_teardown
 rmmod pvlens_net
 insmod "$PVNET_KO" napi_tx=0
 if pvnet_wait_ifaces 2 && pvnet_setup; then
-	ktap_check "net_napi_tx_param_N_tx_frames_0_data_intact" \
-		[ "$(pvnet_tx_frames $NS_A "$IF_A")$(pvnet_tx_frames $NS_B "$IF_B")" = 00 ] && \
+	[ "$(pvnet_tx_frames $NS_A "$IF_A")$(pvnet_tx_frames $NS_B "$IF_B")" = 00 ] && \
 		[ "$(pvnet_tcp_sha /tmp/pvnet_file)" = "$want" ]
+	ktap_result "net_napi_tx_param_N_tx_frames_0_data_intact"
 else
 	ktap_fail "net_napi_tx_param_N_tx_frames_0_data_intact"
 fi
