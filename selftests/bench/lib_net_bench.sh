@@ -7,10 +7,14 @@
 declare -F pvnet_setup >/dev/null || . "$PVLENS_TOP/selftests/net/lib_net.sh"
 
 PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
+# BENCH_ALT="label:dir ...": other builds of pvlens_net, benched as "label"
+# (and "label-notiming"); their pvlens_net must fit the loaded pvlens_core.
+ALT=${BENCH_ALT:-}
 
-# bench_load intree|pvlens|pvlens-notiming: bind both NICs to that driver.
+# bench_load intree|pvlens|pvlens-notiming|LABEL[-notiming]: bind both NICs
+# to that driver.
 bench_load() {
-	local _
+	local _ a dir=
 	pvnet_teardown
 	rmmod pvlens_net 2>/dev/null
 	rmmod virtio_net 2>/dev/null
@@ -19,12 +23,20 @@ bench_load() {
 		modprobe virtio_net
 		PVNET_DRIVER=virtio_net
 		;;
-	pvlens*)
+	pvlens | pvlens-notiming)
 		insmod "$PVNET_KO"
 		PVNET_DRIVER=pvlens_net
 		;;
+	*)
+		for a in $ALT; do
+			[ "${a%%:*}" = "${1%-notiming}" ] && dir=${a#*:}
+		done
+		[ -n "$dir" ] || return 1
+		insmod "$dir/drivers/net/pvlens_net.ko" || return 1
+		PVNET_DRIVER=pvlens_net
+		;;
 	esac
-	if [ "$1" = pvlens-notiming ]; then
+	if [ "$1" != "${1%-notiming}" ]; then
 		echo N > /sys/module/pvlens_core/parameters/timing
 	else
 		echo Y > /sys/module/pvlens_core/parameters/timing 2>/dev/null

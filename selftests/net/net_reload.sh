@@ -8,14 +8,29 @@ cd "$(dirname "$0")" || exit 1
 
 CYCLES=${PVNET_CYCLES:-3}
 PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
-ktap_plan $((2 + CYCLES * 2))
+ktap_plan $((4 + CYCLES * 2))
 trap pvnet_teardown EXIT
 
 head -c 4M /dev/urandom > /tmp/pvnet_file
 want=$(sha256sum /tmp/pvnet_file | cut -d' ' -f1)
 
+# The kernel's page_pool_release event reports, for every pool being
+# destroyed, the pages it ever took from the kernel (hold) and those still
+# out (inflight), until none are.
+PP_EVENT=/sys/kernel/debug/tracing/events/page_pool/page_pool_release
+pp_trace() {
+	sed -n 's/.*page_pool_release: page_pool=\([^ ]*\) inflight=\([-0-9]*\) hold=\([0-9]*\).*/\1 \2 \3/p' \
+		/sys/kernel/debug/tracing/trace
+}
+[ -w $PP_EVENT/enable ] && echo 1 > $PP_EVENT/enable && : > /sys/kernel/debug/tracing/trace
+
 pvnet_wait_ifaces 2
-vdev=$(basename "$(readlink -f "/sys/class/net/$(pvnet_ifaces | head -n 1)/device")")
+ifn=$(pvnet_ifaces | head -n 1)
+vdev=$(basename "$(readlink -f "/sys/class/net/$ifn/device")")
+# Up, so that its receive ring is filled from the pool.
+$IP link set dev "$ifn" up
+mode=$(dmesg | grep -o "$vdev: [^ ]*: .* \(mergeable\|big\|small\) rx buffers" | tail -n 1 | awk '{ print $(NF - 2) }')
+new=$(pvnet_pv_sum "/sys/bus/virtio/devices/$vdev" rx rx_pages_new)
 echo "$vdev" > /sys/bus/virtio/drivers/pvlens_net/unbind
 gone=0
 [ ! -e "/sys/bus/virtio/devices/$vdev/net" ] && [ ! -e "/sys/bus/virtio/devices/$vdev/pvlens" ] && gone=1
@@ -23,6 +38,20 @@ echo "$vdev" > /sys/bus/virtio/drivers/pvlens_net/bind
 pvnet_wait_ifaces 2
 [ $gone = 1 ] && [ -e "/sys/bus/virtio/devices/$vdev/pvlens/rx-0/rx_ops" ]
 ktap_result "net_unbind_removes_bind_restores"
+
+# Idle at unbind, every page is on the ring and comes back at once: each
+# pool's first report has nothing out, and their pages taken from the kernel
+# are those rx_pages_new counted (some: the ring was filled).
+if [ "$mode" != mergeable ]; then
+	ktap_skip "net_unbind_pool_pages_all_back_as_counted" "$mode rx buffers, no page pool"
+elif [ ! -r $PP_EVENT/enable ]; then
+	ktap_skip "net_unbind_pool_pages_all_back_as_counted" "no page_pool tracepoint"
+else
+	rel=$(pp_trace | awk '!seen[$1]++ { n++; out += $2; hold += $3 } END { print (n > 0), out + 0, hold + 0 }')
+	echo "# unbind $vdev ($mode): pools reported, pages out, pages taken: $rel; rx_pages_new $new"
+	[ "$new" -gt 0 ] && [ "$rel" = "1 0 $new" ]
+	ktap_result "net_unbind_pool_pages_all_back_as_counted"
+fi
 
 if pvnet_setup; then
 	ktap_eq "net_tcp_after_rebind" "$(pvnet_tcp_sha /tmp/pvnet_file)" "$want"
@@ -55,3 +84,17 @@ for c in $(seq "$CYCLES"); do
 		ktap_fail "net_insmod_tcp_intact_$c"
 	fi
 done
+
+# rmmod left pages with the sockets; once those are gone, every destroyed
+# pool must get all of them back (the kernel retries each second and reports).
+if [ "$mode" != mergeable ] || [ ! -r $PP_EVENT/enable ]; then
+	ktap_skip "net_rmmod_pools_get_every_page_back" "no page pool or no tracepoint"
+else
+	for _ in $(seq 20); do
+		left=$(pp_trace | awk '{ last[$1] = $2 } END { n = 0; for (p in last) if (last[p] != 0) n++; print n }')
+		[ "$left" = 0 ] && break
+		sleep 0.5
+	done
+	echo "# pools destroyed: $(pp_trace | awk '!seen[$1]++' | wc -l), still waiting for pages: $left"
+	ktap_eq "net_rmmod_pools_get_every_page_back" "$left" "0"
+fi
