@@ -467,10 +467,21 @@ static unsigned int pvnet_mergeable_min_buf_len(struct pvnet_info *vi,
 		   (unsigned int)PVNET_GOOD_PACKET_LEN);
 }
 
+/* Kernels without CONFIG_PAGE_POOL (nothing built in selects it) get page
+ * fragments only, as in-tree.
+ */
 static bool pvnet_is_pool_page(struct page *page)
 {
 	/* As page_pool_return_skb_page(): the low bits are the page's own. */
-	return (page->pp_magic & ~0x3UL) == PP_SIGNATURE;
+	return IS_ENABLED(CONFIG_PAGE_POOL) &&
+	       (page->pp_magic & ~0x3UL) == PP_SIGNATURE;
+}
+
+static void pvnet_mark_for_recycle(struct sk_buff *skb)
+{
+#ifdef CONFIG_PAGE_POOL
+	skb_mark_for_recycle(skb);
+#endif
 }
 
 /* Give back a mergeable buffer's page reference.  Only the queue's owner
@@ -493,7 +504,8 @@ static void pvnet_pool_page_done(struct pvnet_rq *rq)
 	struct page *page = rq->pool_page;
 
 	rq->pool_page = NULL;
-	if (page && !page_pool_defrag_page(page, PVNET_RX_PAGE_BIAS -
+	if (IS_ENABLED(CONFIG_PAGE_POOL) && page &&
+	    !page_pool_defrag_page(page, PVNET_RX_PAGE_BIAS -
 						  rq->pool_page_users))
 		page_pool_put_defragged_page(rq->pool, page, -1, true);
 }
@@ -507,7 +519,7 @@ static void *pvnet_pool_cut(struct pvnet_rq *rq, unsigned int *len, gfp_t gfp)
 	unsigned int hole;
 	void *buf;
 
-	if (unlikely(!rq->pool))
+	if (!IS_ENABLED(CONFIG_PAGE_POOL) || unlikely(!rq->pool))
 		return NULL;
 	if (rq->pool_page && rq->pool_offset + *len > size)
 		pvnet_pool_page_done(rq);
@@ -819,7 +831,7 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 		return NULL;
 	}
 	/* Pool pages go back to their pool when the stack frees them. */
-	skb_mark_for_recycle(head_skb);
+	pvnet_mark_for_recycle(head_skb);
 
 	len -= vi->hdr_len;
 	offset += vi->hdr_len;
@@ -865,7 +877,7 @@ static struct sk_buff *pvnet_receive_mergeable(struct pvnet_info *vi,
 				pvnet_drain_mergeable(rq, num_buf - 1);
 				goto err_skb;
 			}
-			skb_mark_for_recycle(nskb);
+			pvnet_mark_for_recycle(nskb);
 			if (curr_skb == head_skb)
 				skb_shinfo(curr_skb)->frag_list = nskb;
 			else
@@ -2506,7 +2518,7 @@ static void pvnet_create_pools(struct pvnet_info *vi)
 	};
 	unsigned int i;
 
-	if (!vi->mergeable_rx_bufs)
+	if (!IS_ENABLED(CONFIG_PAGE_POOL) || !vi->mergeable_rx_bufs)
 		return;
 	for (i = 0; i < vi->max_queue_pairs; i++) {
 		struct page_pool *pool;

@@ -45,7 +45,7 @@ ktap_result "net_unbind_removes_bind_restores"
 if [ "$mode" != mergeable ]; then
 	ktap_skip "net_unbind_pool_pages_all_back_as_counted" "$mode rx buffers, no page pool"
 elif [ ! -r $PP_EVENT/enable ]; then
-	ktap_skip "net_unbind_pool_pages_all_back_as_counted" "no page_pool tracepoint"
+	ktap_skip "net_unbind_pool_pages_all_back_as_counted" "no page_pool tracepoint (CONFIG_PAGE_POOL)"
 else
 	rel=$(pp_trace | awk '!seen[$1]++ { n++; out += $2; hold += $3 } END { print (n > 0), out + 0, hold + 0 }')
 	echo "# unbind $vdev ($mode): pools reported, pages out, pages taken: $rel; rx_pages_new $new"
