@@ -510,13 +510,23 @@ static void pvnet_pool_page_done(struct pvnet_rq *rq)
 		page_pool_put_defragged_page(rq->pool, page, -1, true);
 }
 
-/* A buffer of *@len bytes from a pool page, NULL if the pool has none.  As
- * in-tree, a page tail too short for another buffer is added to this one.
+/* Move a page's cut @offset past a buffer of *@len.  As in-tree, a tail too
+ * short for another buffer is added to this one.
  */
+static void pvnet_cut_advance(unsigned int *offset, unsigned int size,
+			      unsigned int *len)
+{
+	*offset += *len;
+	if (size - *offset < *len) {
+		*len += size - *offset;
+		*offset = size;
+	}
+}
+
+/* A buffer of *@len bytes from a pool page, NULL if the pool has none. */
 static void *pvnet_pool_cut(struct pvnet_rq *rq, unsigned int *len, gfp_t gfp)
 {
 	const unsigned int size = PAGE_SIZE << PVNET_RX_PAGE_ORDER;
-	unsigned int hole;
 	void *buf;
 
 	if (!IS_ENABLED(CONFIG_PAGE_POOL) || unlikely(!rq->pool))
@@ -540,12 +550,7 @@ static void *pvnet_pool_cut(struct pvnet_rq *rq, unsigned int *len, gfp_t gfp)
 
 	buf = page_address(rq->pool_page) + rq->pool_offset;
 	rq->pool_page_users++;
-	rq->pool_offset += *len;
-	hole = size - rq->pool_offset;
-	if (hole < *len) {
-		*len += hole;
-		rq->pool_offset = size;
-	}
+	pvnet_cut_advance(&rq->pool_offset, size, len);
 	return buf;
 }
 

@@ -15,12 +15,7 @@ unload_all() {
 	true
 }
 
-alt_dir() { # label -> dir of that build, or nothing
-	local a
-	for a in $ALT; do
-		[ "${a%%:*}" = "$1" ] && echo "${a#*:}"
-	done
-}
+. "$PVLENS_TOP/selftests/bench/lib_bench.sh" # alt_dir
 
 load() { # driver[@scheduler]: intree, pvlens, pvlens-notiming, an ALT label
 	local dir sched=$SCHED

@@ -5,6 +5,7 @@
 # driver and set up the two namespaces of lib_net.sh.  Source it (it sources
 # lib_net.sh unless that is loaded already).
 declare -F pvnet_setup >/dev/null || . "$PVLENS_TOP/selftests/net/lib_net.sh"
+. "$PVLENS_TOP/selftests/bench/lib_bench.sh" # alt_dir
 
 PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
 # BENCH_ALT="label:dir ...": other builds of pvlens_net, benched as "label"
@@ -14,7 +15,7 @@ ALT=${BENCH_ALT:-}
 # bench_load intree|pvlens|pvlens-notiming|LABEL[-notiming]: bind both NICs
 # to that driver.
 bench_load() {
-	local _ a dir=
+	local _ dir
 	pvnet_teardown
 	rmmod pvlens_net 2>/dev/null
 	rmmod virtio_net 2>/dev/null
@@ -28,9 +29,7 @@ bench_load() {
 		PVNET_DRIVER=pvlens_net
 		;;
 	*)
-		for a in $ALT; do
-			[ "${a%%:*}" = "${1%-notiming}" ] && dir=${a#*:}
-		done
+		dir=$(alt_dir "${1%-notiming}")
 		[ -n "$dir" ] || return 1
 		insmod "$dir/drivers/net/pvlens_net.ko" || return 1
 		PVNET_DRIVER=pvlens_net
