@@ -3,17 +3,20 @@
 # qemu-test/profile, network part (runs in the guest, under the insncount
 # plugin): both NICs of the socket-pair bound to one driver (lib_net_bench.sh,
 # as make bench does), a warm-up, then one TCP stream of exactly PROF_BYTES
-# from namespace A to B.  The host subtracts a short run from a long one, so
-# boot, setup, warm-up and the connection's start and end cancel.  Prints the
-# packets A's interface sent during the measured run (the unit), other
-# counters over it (PROFILE count NAME DELTA), and the kernel's text symbols
-# (gzip, base64: raw symbol names would trip the harness's scan of the
-# console for BUG/WARNING/hung task).
+# from namespace A to B, or with PROF_JOB=udp64 a flood of PROF_PACKETS
+# 64-byte datagrams, none dropped.  The host subtracts a short run from a
+# long one, so boot, setup, warm-up and the connection's start and end
+# cancel.  Prints the unit (the packets A's interface sent; for udp64 those
+# B's took in) over the measured run, other counters over it (PROFILE count
+# NAME DELTA), and the kernel's text symbols (gzip, base64: raw symbol names
+# would trip the harness's scan of the console for BUG/WARNING/hung task).
 . "$PVLENS_TOP/selftests/bench/lib_net_bench.sh"
 ktap_plan 1
 
+JOB=${PROF_JOB:-tcp}
 BYTES=${PROF_BYTES:-250000000}
 WARMUP=${PROF_WARMUP:-20000000}
+PACKETS=${PROF_PACKETS:-100000}
 PORT=5202
 
 # irq_count VQNAME: interrupts of that MSI-X vector (virtioN-input.0), all CPUs.
@@ -28,14 +31,20 @@ tcp_retrans() {
 	$IP netns exec "$1" awk '$1 == "Tcp:" { if (h) { print $13; exit } h = 1 }' /proc/net/snmp
 }
 
+# udp_stats NS: InDatagrams and RcvbufErrors of that namespace.
+udp_stats() {
+	# shellcheck disable=SC2016 # awk's fields
+	$IP netns exec "$1" awk '$1 == "Udp:" { if (h) { print $2, $6; exit } h = 1 }' /proc/net/snmp
+}
+
 # snapshot: one line of every counter, in a fixed order (NAMES).
-NAMES="a_tx a_rx b_tx b_rx a_tx_irq a_rx_irq b_tx_irq b_rx_irq a_retrans"
+NAMES="a_tx a_rx b_tx b_rx a_tx_irq a_rx_irq b_tx_irq b_rx_irq a_retrans b_udp_in b_udp_rcvbuf_err"
 snapshot() {
 	echo "$(pvnet_stat "$NS_A" "$IF_A" tx_packets) $(pvnet_stat "$NS_A" "$IF_A" rx_packets)" \
 		"$(pvnet_stat "$NS_B" "$IF_B" tx_packets) $(pvnet_stat "$NS_B" "$IF_B" rx_packets)" \
 		"$(irq_count "$DEV_A-output.0") $(irq_count "$DEV_A-input.0")" \
 		"$(irq_count "$DEV_B-output.0") $(irq_count "$DEV_B-input.0")" \
-		"$(tcp_retrans "$NS_A")"
+		"$(tcp_retrans "$NS_A") $(udp_stats "$NS_B")"
 }
 
 # send BYTES: one TCP stream A -> B, every byte read by B (an iperf3 -n test
@@ -56,6 +65,33 @@ send() {
 	wait "$srv"
 }
 
+# send_udp PACKETS: that many 64-byte datagrams A -> B as fast as the sender
+# can write them (socat writes each 64-byte read as one datagram), read by
+# B into /dev/null.  B's 64 MiB receive buffer lets the receiver fall behind
+# without a drop, so both sides do all the work of every packet; the run
+# ends when B's socket is empty.
+send_udp() {
+	local srv port_hex rc _
+	port_hex=$(printf '%04X' $PORT)
+	$IP netns exec "$NS_B" socat -u -b 2048 \
+		"UDP-RECV:$PORT,bind=$ADDR_B,rcvbuf=67108864" OPEN:/dev/null &
+	srv=$!
+	sleep 0.5
+	$IP netns exec "$NS_A" socat -u -b 64 "OPEN:/dev/zero,readbytes=$((64 * $1))" \
+		"UDP-SENDTO:$ADDR_B:$PORT"
+	rc=$?
+	for _ in $(seq 600); do
+		# shellcheck disable=SC2016 # awk's fields
+		$IP netns exec "$NS_B" awk -v p=":$port_hex" \
+			'$2 ~ p"$" && $5 !~ /:00000000$/ { busy = 1 } END { exit busy }' /proc/net/udp && break
+		sleep 0.1
+	done
+	kill "$srv"
+	wait "$srv" 2>/dev/null
+	return $rc
+}
+
+sysctl -qw net.core.rmem_max=134217728
 if ! bench_load "$PROF_DRIVER"; then
 	ktap_fail "net_profile_setup # cannot bind both NICs to $PROF_DRIVER"
 	ktap_exit
@@ -64,10 +100,18 @@ fi
 # namespaces now, pvnet_setup found the devices before).
 DEV_A=$(basename "$VDEV_A")
 DEV_B=$(basename "$VDEV_B")
-send "$WARMUP" || echo "# warm-up: socat failed"
+if [ "$JOB" = udp64 ]; then
+	send_udp 2000
+else
+	send "$WARMUP" || echo "# warm-up: socat failed"
+fi
 sleep 0.2
 read -ra before <<< "$(snapshot)"
-send "$BYTES"
+if [ "$JOB" = udp64 ]; then
+	send_udp "$PACKETS"
+else
+	send "$BYTES"
+fi
 rc=$?
 sleep 0.2
 read -ra after <<< "$(snapshot)"
@@ -76,6 +120,17 @@ for name in $NAMES; do
 	echo "PROFILE count $name $((after[i] - before[i]))"
 	i=$((i + 1))
 done
+if [ "$JOB" = udp64 ]; then
+	packets=$((after[3] - before[3]))
+	echo "PROFILE packets $packets"
+	echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
+	# Every datagram reached the receiving socket, none was dropped there.
+	echo "# $((after[9] - before[9])) of $PACKETS datagrams delivered"
+	[ $rc = 0 ] && [ $((after[9] - before[9])) = "$PACKETS" ] &&
+		[ "${after[10]}" = "${before[10]}" ]
+	ktap_result net_profile_udp_delivered
+	ktap_exit
+fi
 packets=$((after[0] - before[0]))
 echo "PROFILE packets $packets"
 echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
