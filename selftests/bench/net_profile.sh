@@ -101,17 +101,14 @@ fi
 DEV_A=$(basename "$VDEV_A")
 DEV_B=$(basename "$VDEV_B")
 if [ "$JOB" = udp64 ]; then
-	send_udp 2000
+	sender=send_udp warm=2000 size=$PACKETS
 else
-	send "$WARMUP" || echo "# warm-up: socat failed"
+	sender=send warm=$WARMUP size=$BYTES
 fi
+$sender "$warm" || echo "# warm-up: socat failed"
 sleep 0.2
 read -ra before <<< "$(snapshot)"
-if [ "$JOB" = udp64 ]; then
-	send_udp "$PACKETS"
-else
-	send "$BYTES"
-fi
+$sender "$size"
 rc=$?
 sleep 0.2
 read -ra after <<< "$(snapshot)"
@@ -120,21 +117,21 @@ for name in $NAMES; do
 	echo "PROFILE count $name $((after[i] - before[i]))"
 	i=$((i + 1))
 done
+# The unit: packets A's interface sent (TCP) or B's took in (UDP).
+unit=0
+[ "$JOB" = udp64 ] && unit=3
+packets=$((after[unit] - before[unit]))
+echo "PROFILE packets $packets"
+echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
 if [ "$JOB" = udp64 ]; then
-	packets=$((after[3] - before[3]))
-	echo "PROFILE packets $packets"
-	echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
 	# Every datagram reached the receiving socket, none was dropped there.
 	echo "# $((after[9] - before[9])) of $PACKETS datagrams delivered"
 	[ $rc = 0 ] && [ $((after[9] - before[9])) = "$PACKETS" ] &&
 		[ "${after[10]}" = "${before[10]}" ]
 	ktap_result net_profile_udp_delivered
-	ktap_exit
+else
+	# Everything arrived, in at least one segment per 1448 bytes (MSS).
+	[ $rc = 0 ] && [ "$packets" -ge $((BYTES / 1448)) ]
+	ktap_result net_profile_sent
 fi
-packets=$((after[0] - before[0]))
-echo "PROFILE packets $packets"
-echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
-# Everything arrived, in at least one segment per 1448 bytes (MSS).
-[ $rc = 0 ] && [ "$packets" -ge $((BYTES / 1448)) ]
-ktap_result net_profile_sent
 ktap_exit
