@@ -205,6 +205,8 @@ struct pvnet_rq {
 	char name[16];
 };
 
+enum { PVNET_SQ_FULL_STOP };
+
 struct pvnet_sq {
 	struct virtqueue *vq;
 	struct napi_struct napi;
@@ -220,6 +222,12 @@ struct pvnet_sq {
 	unsigned long burst_jiffies;
 	/* Packets the resize took back from the ring unsent. */
 	unsigned int recycled;
+	/* PVNET_SQ_FULL_STOP: stopped for a full ring and not yet woken by a
+	 * completion.  Without tx NAPI the tx interrupt wakes the queue
+	 * outside the tx lock, racing the transmit path's own restart; the
+	 * bit lets exactly one of them count the wake.
+	 */
+	unsigned long state;
 	struct pvnet_sq_stats stats;
 	struct scatterlist sg[MAX_SKB_FRAGS + 2];
 	char name[16];
@@ -1120,11 +1128,18 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 	u64_stats_update_end(&sq->stats.syncp);
 }
 
+/* Count the restart of a queue a full ring stopped, once per stop. */
+static void pvnet_count_wake(struct pvnet_sq *sq)
+{
+	if (test_and_clear_bit(PVNET_SQ_FULL_STOP, &sq->state))
+		pvlens_count(sq->pq, PVNET_C_TX_WAKES, 1);
+}
+
 static void pvnet_tx_wake(struct pvnet_sq *sq, struct netdev_queue *txq)
 {
 	if (sq->vq->num_free >= PVNET_TX_STOP_ROOM &&
 	    netif_tx_queue_stopped(txq)) {
-		pvlens_count(sq->pq, PVNET_C_TX_WAKES, 1);
+		pvnet_count_wake(sq);
 		netif_tx_wake_queue(txq);
 	}
 }
@@ -1231,8 +1246,7 @@ static void pvnet_skb_xmit_done(struct virtqueue *vq)
 		 */
 		pvlens_interrupt(sq->pq, false);
 		virtqueue_disable_cb(vq);
-		if (__netif_subqueue_stopped(vi->dev, vq2txq(vq)))
-			pvlens_count(sq->pq, PVNET_C_TX_WAKES, 1);
+		pvnet_count_wake(sq);
 		netif_wake_subqueue(vi->dev, vq2txq(vq));
 		return;
 	}
@@ -1359,6 +1373,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 	 * the stack requeue, which costs more than a few idle slots.
 	 */
 	if (sq->vq->num_free < PVNET_TX_STOP_ROOM) {
+		set_bit(PVNET_SQ_FULL_STOP, &sq->state);
 		netif_tx_stop_queue(txq);
 		pvlens_count(sq->pq, PVNET_C_TX_RING_FULL, 1);
 		if (use_napi) {
@@ -1368,7 +1383,7 @@ static netdev_tx_t pvnet_start_xmit(struct sk_buff *skb,
 			/* More came back meanwhile: maybe enough to go on. */
 			pvnet_free_old_xmit(sq, txq, false);
 			if (sq->vq->num_free >= PVNET_TX_STOP_ROOM) {
-				pvlens_count(sq->pq, PVNET_C_TX_WAKES, 1);
+				pvnet_count_wake(sq);
 				netif_tx_start_queue(txq);
 				virtqueue_disable_cb(sq->vq);
 			}
