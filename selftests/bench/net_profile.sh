@@ -112,22 +112,26 @@ $sender "$size"
 rc=$?
 sleep 0.2
 read -ra after <<< "$(snapshot)"
+declare -A delta
 i=0
 for name in $NAMES; do
-	echo "PROFILE count $name $((after[i] - before[i]))"
+	delta[$name]=$((after[i] - before[i]))
+	echo "PROFILE count $name ${delta[$name]}"
 	i=$((i + 1))
 done
 # The unit: packets A's interface sent (TCP) or B's took in (UDP).
-unit=0
-[ "$JOB" = udp64 ] && unit=3
-packets=$((after[unit] - before[unit]))
+if [ "$JOB" = udp64 ]; then
+	packets=${delta[b_rx]}
+else
+	packets=${delta[a_tx]}
+fi
 echo "PROFILE packets $packets"
 echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
 if [ "$JOB" = udp64 ]; then
 	# Every datagram reached the receiving socket, none was dropped there.
-	echo "# $((after[9] - before[9])) of $PACKETS datagrams delivered"
-	[ $rc = 0 ] && [ $((after[9] - before[9])) = "$PACKETS" ] &&
-		[ "${after[10]}" = "${before[10]}" ]
+	echo "# ${delta[b_udp_in]} of $PACKETS datagrams delivered"
+	[ $rc = 0 ] && [ "${delta[b_udp_in]}" = "$PACKETS" ] &&
+		[ "${delta[b_udp_rcvbuf_err]}" = 0 ]
 	ktap_result net_profile_udp_delivered
 else
 	# Everything arrived, in at least one segment per 1448 bytes (MSS).
