@@ -39,7 +39,8 @@ help:
 	@echo 'make bench      pvlens drivers against the in-tree ones, interleaved'
 	@echo 'make profile    exact guest instructions per read and kernel function, in-tree vs pvlens_blk'
 	@echo '                (PROFILE_ARGS=--area=net: per TCP packet, --area=udp: per 64-byte UDP'
-	@echo '                datagram, in-tree virtio_net vs pvlens_net)'
+	@echo '                datagram, --area=udp-tx: per 64-byte datagram sent to the host,'
+	@echo '                in-tree virtio_net vs pvlens_net)'
 	@echo 'make unit       host unit tests only'
 	@echo 'make lint       checkpatch --strict on every source file'
 	@echo 'make sparse     build with sparse (C=2)'
@@ -102,7 +103,7 @@ bench: deps
 	$(MAKE) all
 	qemu-test/bench $(BENCH_ARGS)
 
-# Exact guest instructions per read (PROFILE_ARGS=--area=net or udp: per packet),
+# Exact guest instructions per read (PROFILE_ARGS=--area=net, udp or udp-tx: per packet),
 # per kernel function, in-tree vs ours (TCG plugin
 # qemu-test/plugins/insncount.c; README, "Profiling").
 profile: deps

@@ -13,9 +13,11 @@ PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
 ALT=${BENCH_ALT:-}
 
 # bench_load intree|pvlens|pvlens-notiming|LABEL[-notiming]: bind both NICs
-# to that driver.
+# to that driver.  With TAP set (a tap-netns device; SELF its guest address)
+# there is one NIC, and it goes into NS_A as IF_A.
 bench_load() {
-	local _ dir
+	local _ dir want=2
+	[ -n "${TAP:-}" ] && want=1
 	pvnet_teardown
 	rmmod pvlens_net 2>/dev/null
 	rmmod virtio_net 2>/dev/null
@@ -42,8 +44,26 @@ bench_load() {
 	fi
 	export PVNET_DRIVER
 	for _ in $(seq 50); do
-		[ "$(pvnet_ifaces | wc -l)" -ge 2 ] && break
+		[ "$(pvnet_ifaces | wc -l)" -ge "$want" ] && break
 		sleep 0.1
 	done
-	pvnet_setup
+	if [ -n "${TAP:-}" ]; then
+		IF_A=$(pvnet_ifaces | head -n 1)
+		# shellcheck disable=SC2034 # for the caller, as pvnet_setup's
+		VDEV_A=/sys/bus/virtio/devices/$(pvnet_vdev "$IF_A")
+		pvnet_netns "$NS_A" "$IF_A" "$SELF" &&
+			pvnet_wait_carrier "$NS_A" "$IF_A" 1 || return 1
+	else
+		pvnet_setup || return 1
+	fi
+	# BENCH_BQL_LIMIT_MIN=BYTES: a floor under BQL's limit on every
+	# transmit queue (only pvlens_net feeds BQL), to see what it costs.
+	[ -n "${BENCH_BQL_LIMIT_MIN:-}" ] || return 0
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	$IP netns exec "$NS_A" sh -c 'for f in /sys/class/net/*/queues/tx-*/byte_queue_limits/limit_min; do
+		echo "$0" > "$f"; done' "$BENCH_BQL_LIMIT_MIN"
+	[ -n "${TAP:-}" ] && return 0
+	# shellcheck disable=SC2016
+	$IP netns exec "$NS_B" sh -c 'for f in /sys/class/net/*/queues/tx-*/byte_queue_limits/limit_min; do
+		echo "$0" > "$f"; done' "$BENCH_BQL_LIMIT_MIN"
 }

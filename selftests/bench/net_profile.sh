@@ -4,10 +4,14 @@
 # plugin): both NICs of the socket-pair bound to one driver (lib_net_bench.sh,
 # as make bench does), a warm-up, then one TCP stream of exactly PROF_BYTES
 # from namespace A to B, or with PROF_JOB=udp64 a flood of PROF_PACKETS
-# 64-byte datagrams, none dropped.  The host subtracts a short run from a
+# 64-byte datagrams, none dropped.  PROF_JOB=udp64-tx takes the one NIC of a
+# tap-netns device instead and floods PROF_PACKETS 64-byte datagrams to the
+# host's discard sink (port 9), so the guest runs the transmit side only.
+# The host subtracts a short run from a
 # long one, so boot, setup, warm-up and the connection's start and end
 # cancel.  Prints the unit (the packets A's interface sent; for udp64 those
-# B's took in) over the measured run, other counters over it (PROFILE count
+# B's took in; for udp64-tx those the host's tap took in) over the measured
+# run, other counters over it (PROFILE count
 # NAME DELTA), and the kernel's text symbols (gzip, base64: raw symbol names
 # would trip the harness's scan of the console for BUG/WARNING/hung task).
 . "$PVLENS_TOP/selftests/bench/lib_net_bench.sh"
@@ -18,6 +22,17 @@ BYTES=${PROF_BYTES:-250000000}
 WARMUP=${PROF_WARMUP:-20000000}
 PACKETS=${PROF_PACKETS:-100000}
 PORT=5202
+TAP=
+# shellcheck disable=SC2034 # SELF: bench_load's address for the NIC
+for d in $PVLENS_DEVICES; do
+	case $d in
+	tap:*) IFS=: read -r _ TAP PEER SELF <<< "$d" ;;
+	esac
+done
+if [ "$JOB" = udp64-tx ] && [ -z "$TAP" ]; then
+	ktap_fail "net_profile_setup # udp64-tx wants a tap-netns device"
+	ktap_exit
+fi
 
 # irq_count VQNAME: interrupts of that MSI-X vector (virtioN-input.0), all CPUs.
 irq_count() {
@@ -45,6 +60,22 @@ snapshot() {
 		"$(irq_count "$DEV_A-output.0") $(irq_count "$DEV_A-input.0")" \
 		"$(irq_count "$DEV_B-output.0") $(irq_count "$DEV_B-input.0")" \
 		"$(tcp_retrans "$NS_A") $(udp_stats "$NS_B")"
+}
+
+# The same for udp64-tx: the NIC's own counters, its interrupts, and what
+# the host's side of the tap took in.
+NAMES_TX="a_tx a_rx a_tx_irq a_rx_irq host_rx"
+snapshot_tx() {
+	echo "$(pvnet_stat "$NS_A" "$IF_A" tx_packets) $(pvnet_stat "$NS_A" "$IF_A" rx_packets)" \
+		"$(irq_count "$DEV_A-output.0") $(irq_count "$DEV_A-input.0")" \
+		"$(pvlens_host tap-stats "$TAP" | jq '.[0].stats64.rx.packets')"
+}
+
+# send_udp_tx PACKETS: that many 64-byte datagrams to the host's discard
+# sink, as fast as the sender can write them.
+send_udp_tx() {
+	$IP netns exec "$NS_A" socat -u -b 64 "OPEN:/dev/zero,readbytes=$((64 * $1))" \
+		"UDP-SENDTO:$PEER:9"
 }
 
 # send BYTES: one TCP stream A -> B, every byte read by B (an iperf3 -n test
@@ -99,8 +130,12 @@ fi
 # virtioN, for the names of its interrupts (the interfaces are in their
 # namespaces now, pvnet_setup found the devices before).
 DEV_A=$(basename "$VDEV_A")
-DEV_B=$(basename "$VDEV_B")
-if [ "$JOB" = udp64 ]; then
+[ -n "$TAP" ] || DEV_B=$(basename "$VDEV_B")
+if [ "$JOB" = udp64-tx ]; then
+	sender=send_udp_tx warm=2000 size=$PACKETS
+	NAMES=$NAMES_TX
+	snapshot() { snapshot_tx; }
+elif [ "$JOB" = udp64 ]; then
 	sender=send_udp warm=2000 size=$PACKETS
 else
 	sender=send warm=$WARMUP size=$BYTES
@@ -120,14 +155,21 @@ for name in $NAMES; do
 	i=$((i + 1))
 done
 # The unit: packets A's interface sent (TCP) or B's took in (UDP).
-if [ "$JOB" = udp64 ]; then
+if [ "$JOB" = udp64-tx ]; then
+	packets=${delta[host_rx]}
+elif [ "$JOB" = udp64 ]; then
 	packets=${delta[b_rx]}
 else
 	packets=${delta[a_tx]}
 fi
 echo "PROFILE packets $packets"
 echo "PROFILE syms $(grep ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w0)"
-if [ "$JOB" = udp64 ]; then
+if [ "$JOB" = udp64-tx ]; then
+	# Every datagram reached the host (give or take an ARP exchange).
+	echo "# $packets packets for $PACKETS datagrams"
+	[ $rc = 0 ] && [ "$packets" -ge "$PACKETS" ] && [ "$packets" -le $((PACKETS + 4)) ]
+	ktap_result net_profile_udp_tx_reached_host
+elif [ "$JOB" = udp64 ]; then
 	# Every datagram reached the receiving socket, none was dropped there.
 	echo "# ${delta[b_udp_in]} of $PACKETS datagrams delivered"
 	[ $rc = 0 ] && [ "${delta[b_udp_in]}" = "$PACKETS" ] &&

@@ -9,6 +9,13 @@
 # sender, both drivers and the receiving application share the CPU, so a
 # faster datapath moves more packets yet leaves the application less time:
 # udp64 (what iperf3 delivered) can fall while udp64-rx rises.
+#
+# With a tap-netns device (qemu-test/configs/net-bench-tap-icount.toml) the
+# peer is the host instead: the guest's one NIC sends to the harness's
+# iperf3 in the host namespace, so nothing else in the guest competes with
+# the sender and its driver.  udp64-tx: the 64-byte datagrams per second of
+# guest time that the host's tap took in; tcp-1-tx: one TCP stream to the
+# host, Mbit/s.
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 . ../bench/lib_net_bench.sh # bench_load
@@ -17,6 +24,62 @@ ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-8}
 DRIVERS=${BENCH_DRIVERS:-"intree pvlens pvlens-notiming"}
 JOBS=${BENCH_JOBS:-"tcp-1 tcp-2 udp64"}
+TAP=
+# shellcheck disable=SC2034 # SELF: bench_load's address for the NIC
+for d in $PVLENS_DEVICES; do
+	case $d in
+	tap:*) IFS=: read -r _ TAP PEER SELF <<< "$d" ;;
+	esac
+done
+BACKEND=socket
+[ -n "$TAP" ] && BACKEND=tap
+
+# tap_rx_packets: what the host side of the tap has taken in from the guest.
+tap_rx_packets() {
+	pvlens_host tap-stats "$TAP" | jq '.[0].stats64.rx.packets'
+}
+
+# nic_irqs: the interrupts the NIC's virtio device has taken, all vectors.
+nic_irqs() {
+	awk -v dev="${VDEV_A##*/}-" '
+		index($NF, dev) == 1 { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) n += $i }
+		END { print n + 0 }' /proc/interrupts
+}
+
+# tap_job JOB: prints the metric of a job against the host peer, and the
+# NIC's interrupts per packet the host took in to /tmp/pvnet_bench.irq.
+# The console gets the CPU ticks of the run and every ethtool -S counter
+# that moved, to tell a slower driver from a run that idled or batched
+# differently.
+tap_job() {
+	local args rx0 irq0 rx
+	case $1 in
+	tcp-1-tx) args="-t $SECS" ;;
+	udp64-tx) args="-t $SECS -u -l 64 -b 0" ;;
+	esac
+	rx0=$(tap_rx_packets)
+	irq0=$(nic_irqs)
+	read -r _ u0 _ s0 i0 _ < /proc/stat
+	$IP netns exec "$NS_A" $ETHTOOL -S "$IF_A" > /tmp/pvnet_bench.es0
+	# shellcheck disable=SC2086
+	$IP netns exec "$NS_A" iperf3 -c "$PEER" $args -J > /tmp/pvnet_bench.json 2>/dev/null
+	rx=$(($(tap_rx_packets) - rx0))
+	read -r _ u1 _ s1 i1 _ < /proc/stat
+	$IP netns exec "$NS_A" $ETHTOOL -S "$IF_A" > /tmp/pvnet_bench.es1
+	{
+		echo "# $1 $PVNET_DRIVER: user $((u1 - u0)) sys $((s1 - s0)) idle $((i1 - i0)) ticks, $rx packets"
+		join <(sort /tmp/pvnet_bench.es0) <(sort /tmp/pvnet_bench.es1) |
+			awk '$3 != $2 { printf "%s%s %d", sep, $1, $3 - $2; sep = ", " }
+				END { print "" }' | sed 's/^/# /'
+	} >&2
+	[ "$rx" -gt 0 ] || return
+	printf "%.3f" "$(echo "scale=3; ($(nic_irqs) - $irq0) / $rx" | bc)" > /tmp/pvnet_bench.irq
+	# The sender's seconds: the host's iperf3 counts in host time.
+	case $1 in
+	udp64-tx) echo "$rx / $(jq '.end.sum_sent.seconds' /tmp/pvnet_bench.json)" | bc ;;
+	*) jq '.end.sum_sent.bits_per_second / 1000000 | floor' /tmp/pvnet_bench.json ;;
+	esac
+}
 
 # bench_job JOB: prints the metric; the packets the receiving interface took
 # in during the run go to /tmp/pvnet_bench.rx (it runs in a subshell).
@@ -49,15 +112,21 @@ for round in $(seq "$ROUNDS"); do
 			continue
 		fi
 		for job in $JOBS; do
-			v=$(bench_job "$job")
+			if [ "$BACKEND" = tap ]; then
+				v=$(tap_job "$job")
+			else
+				v=$(bench_job "$job")
+			fi
 			unit=mbit_s
-			[ "$job" = udp64 ] && unit=pps
+			case $job in udp64*) unit=pps ;; esac
 			if [ -z "$v" ] || [ "$v" = null ]; then
 				echo "# $d $job: no result"
 				ok=0
 				continue
 			fi
-			echo "BENCH {\"area\": \"net\", \"round\": $round, \"driver\": \"$d\", \"backend\": \"socket\", \"job\": \"$job\", \"iops\": $v, \"unit\": \"$unit\"}"
+			irq=
+			[ "$BACKEND" = tap ] && irq=", \"irqs_per_io\": $(cat /tmp/pvnet_bench.irq)"
+			echo "BENCH {\"area\": \"net\", \"round\": $round, \"driver\": \"$d\", \"backend\": \"$BACKEND\", \"job\": \"$job\", \"iops\": $v, \"unit\": \"$unit\"$irq}"
 			[ "$job" = udp64 ] || continue
 			secs=$(jq '.end.sum.seconds' /tmp/pvnet_bench.json)
 			v=$(echo "$(cat /tmp/pvnet_bench.rx) / $secs" | bc)
