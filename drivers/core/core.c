@@ -113,24 +113,27 @@ static struct dentry *pvlens_debugfs_root;
  * Inline: one call less per recording, and the bucket math inline too.
  * @n samples of the same @ns; n == 1 folds to single increments.
  */
+/*
+ * Everything but the buckets: @n samples, @sum of them, the least @min and
+ * the largest @max.
+ */
 static __always_inline void
-pvlens_pcpu_hist_record_n(struct pvlens_hist __percpu *h, u64 ns,
-			  unsigned int n)
+pvlens_pcpu_hist_account(struct pvlens_hist __percpu *h, u64 min, u64 max,
+			 u64 sum, unsigned int n)
 {
-	u64 old, prev, weighted;
+	u64 old, prev;
 
-	this_cpu_add(h->buckets[pvlens_hist_bucket(ns)], n);
 	/* cmpxchg loops: an interrupt on this CPU may record in between. */
 	old = this_cpu_read(h->min);
-	while (ns < old) {
-		prev = this_cpu_cmpxchg(h->min, old, ns);
+	while (min < old) {
+		prev = this_cpu_cmpxchg(h->min, old, min);
 		if (prev == old)
 			break;
 		old = prev;
 	}
 	old = this_cpu_read(h->max);
-	while (ns > old) {
-		prev = this_cpu_cmpxchg(h->max, old, ns);
+	while (max > old) {
+		prev = this_cpu_cmpxchg(h->max, old, max);
 		if (prev == old)
 			break;
 		old = prev;
@@ -139,12 +142,22 @@ pvlens_pcpu_hist_record_n(struct pvlens_hist __percpu *h, u64 ns,
 	 * One add instead of a cmpxchg loop; a sum that wrapped is pinned at
 	 * U64_MAX, which any later record on this CPU keeps there.
 	 */
-	if (check_mul_overflow(ns, (u64)n, &weighted))
-		weighted = U64_MAX;
 	if (unlikely(this_cpu_read(h->sum) == U64_MAX) ||
-	    unlikely(this_cpu_add_return(h->sum, weighted) < weighted))
+	    unlikely(this_cpu_add_return(h->sum, sum) < sum))
 		this_cpu_write(h->sum, U64_MAX);
 	this_cpu_add(h->count, n);
+}
+
+static __always_inline void
+pvlens_pcpu_hist_record_n(struct pvlens_hist __percpu *h, u64 ns,
+			  unsigned int n)
+{
+	u64 weighted;
+
+	this_cpu_add(h->buckets[pvlens_hist_bucket(ns)], n);
+	if (check_mul_overflow(ns, (u64)n, &weighted))
+		weighted = U64_MAX;
+	pvlens_pcpu_hist_account(h, ns, ns, weighted, n);
 }
 
 static __always_inline void
@@ -166,6 +179,14 @@ void __pvlens_ops_latency(struct pvlens_queue *q, unsigned int cls,
 	pvlens_pcpu_hist_record_n(&q->pcpu->cls[cls].latency, latency_ns, n);
 }
 EXPORT_SYMBOL_GPL(__pvlens_ops_latency);
+
+void __pvlens_lat_batch_flush(struct pvlens_queue *q, unsigned int cls,
+			      const struct pvlens_lat_batch *b)
+{
+	pvlens_pcpu_hist_account(&q->pcpu->cls[cls].latency, b->min, b->max,
+				 b->sum, b->count);
+}
+EXPORT_SYMBOL_GPL(__pvlens_lat_batch_flush);
 
 static __always_inline void pvlens_kick_count(struct pvlens_queue *q,
 					      unsigned int batch)
@@ -200,13 +221,6 @@ bool pvlens_notify_from(struct pvlens_queue *q, struct virtqueue *vq,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(pvlens_notify_from);
-
-bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
-		   unsigned int batch)
-{
-	return pvlens_notify_from(q, vq, batch, pvlens_now());
-}
-EXPORT_SYMBOL_GPL(pvlens_notify);
 
 /* Reads */
 

@@ -11,6 +11,10 @@
  *   op_sleep <q> <class> <us>                   the same with a sleep of <us>
  *                                               (at most 1 s) in between
  *   ops <q> <class> <latency_ns> <n>            pvlens_ops_latency()
+ *   batch <q> <class> <lo_ns> <hi_ns> <n>       <n> ops (at most 1000) through
+ *                                               pvlens_ops_count() and one
+ *                                               pvlens_lat_batch, latencies
+ *                                               spread evenly from lo to hi
  *   kick <q> <cost_ns> <batch>                  pvlens_kick_account()
  *   suppressed <q>                              a suppressed kick
  *   irq <q> <spurious>                          pvlens_interrupt()
@@ -55,7 +59,7 @@ static const struct pvlens_desc pvlens_test_desc = {
 };
 
 enum pvlens_test_op {
-	T_OP, T_OP_NOW, T_OP_SLEEP, T_OPS, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE,
+	T_OP, T_OP_NOW, T_OP_SLEEP, T_OPS, T_BATCH, T_KICK, T_SUPPRESSED, T_IRQ, T_REQUEUE,
 	T_INFLIGHT, T_COUNT, T_CREATE_DUP, T_CREATE_BAD,
 };
 
@@ -67,6 +71,7 @@ static const struct {
 	[T_OP_NOW] = { "op_now", 2 },
 	[T_OP_SLEEP] = { "op_sleep", 3 },
 	[T_OPS] = { "ops", 4 },
+	[T_BATCH] = { "batch", 5 },
 	[T_KICK] = { "kick", 3 },
 	[T_SUPPRESSED] = { "suppressed", 1 },
 	[T_IRQ] = { "irq", 2 },
@@ -81,7 +86,7 @@ struct pvlens_test_cmd {
 	enum pvlens_test_op op;
 	struct pvlens_queue *q;
 	unsigned int idx;	/* class or counter */
-	u64 a, b;
+	u64 a, b, c;
 	bool flag;
 };
 
@@ -145,6 +150,7 @@ static int pvlens_test_parse(char *line, struct pvlens_test_cmd *cmd)
 	case T_OP_NOW:
 	case T_OP_SLEEP:
 	case T_OPS:
+	case T_BATCH:
 		i = match_string(pvlens_test_classes,
 				 ARRAY_SIZE(pvlens_test_classes), tok[2]);
 		if (i < 0)
@@ -157,6 +163,13 @@ static int pvlens_test_parse(char *line, struct pvlens_test_cmd *cmd)
 		if (cmd->op == T_OP_SLEEP) {
 			err = pvlens_test_u64(tok[3], &cmd->a);
 			if (!err && cmd->a > USEC_PER_SEC)
+				err = -EINVAL;
+		}
+		if (cmd->op == T_BATCH) {
+			err = pvlens_test_u64(tok[3], &cmd->a) ?:
+			      pvlens_test_u64(tok[4], &cmd->b) ?:
+			      pvlens_test_u64(tok[5], &cmd->c);
+			if (!err && (cmd->a > cmd->b || cmd->c > 1000))
 				err = -EINVAL;
 		}
 		if (cmd->op == T_OPS) {
@@ -212,6 +225,24 @@ static int pvlens_test_create_expect(const struct pvlens_desc *desc,
 	return -EIO;
 }
 
+/* As a driver's completion loop would: with bottom halves off. */
+static void pvlens_test_batch(const struct pvlens_test_cmd *cmd)
+{
+	struct pvlens_lat_batch lat;
+	unsigned int i, n = cmd->c;
+
+	pvlens_lat_batch_init(&lat);
+	local_bh_disable();
+	for (i = 0; i < n; i++)
+		pvlens_lat_batch_add(cmd->q, cmd->idx, &lat, n == 1 ? cmd->a :
+				     cmd->a + mul_u64_u64_div_u64(cmd->b - cmd->a,
+								  i, n - 1));
+	if (n)
+		pvlens_ops_count(cmd->q, cmd->idx, n, 0);
+	pvlens_lat_batch_flush(cmd->q, cmd->idx, &lat);
+	local_bh_enable();
+}
+
 static int pvlens_test_apply(const struct pvlens_test_cmd *cmd)
 {
 	struct pvlens_desc bad = pvlens_test_desc;
@@ -233,6 +264,9 @@ static int pvlens_test_apply(const struct pvlens_test_cmd *cmd)
 		break;
 	case T_OPS:
 		pvlens_ops_latency(q, cmd->idx, cmd->a, cmd->b);
+		break;
+	case T_BATCH:
+		pvlens_test_batch(cmd);
 		break;
 	case T_KICK:
 		pvlens_kick_account(q, cmd->b, cmd->a);

@@ -1075,46 +1075,31 @@ static int pvnet_receive(struct pvnet_info *vi, struct pvnet_rq *rq,
 
 /* ----- transmit completion ----- */
 
-static __always_inline void pvnet_tx_latency(struct pvnet_sq *sq, u64 now,
-					     u64 start, unsigned int packets)
+/* pvnet_free_old_xmit() from its first completed @skb on. */
+static void __pvnet_free_old_xmit(struct pvnet_sq *sq,
+				  struct netdev_queue *txq, bool in_napi,
+				  struct sk_buff *skb)
 {
-	pvlens_ops_latency(sq->pq, PVNET_CLS_TX, pvlens_elapsed_ns(start, now),
-			   packets);
-}
+	unsigned int len, packets = 0, bytes = 0;
+	struct pvlens_lat_batch lat;
+	u64 now = 0, start;
 
-/* Caller holds the tx queue lock. */
-static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
-				bool in_napi)
-{
-	unsigned int len, packets = 0, bytes = 0, run = 0;
-	u64 now = 0, start, run_start = 0;
-	struct sk_buff *skb;
-
-	while ((skb = virtqueue_get_buf(sq->vq, &len)) != NULL) {
+	pvlens_lat_batch_init(&lat);
+	do {
 		/* One clock read per batch: all of it is reaped now. */
 		start = pvnet_skb_cb(skb)->start_ts;
 		if (!now && start)
 			now = pvlens_now();
-		pvlens_op_count(sq->pq, PVNET_CLS_TX, skb->len, false);
-		/* A burst shares its start time: one record per run of it. */
-		if (now && start) {
-			if (start != run_start) {
-				if (run)
-					pvnet_tx_latency(sq, now, run_start,
-							 run);
-				run_start = start;
-				run = 0;
-			}
-			run++;
-		}
+		if (now && start)
+			pvlens_lat_batch_add(sq->pq, PVNET_CLS_TX, &lat,
+					     pvlens_elapsed_ns(start, now));
 		bytes += skb->len;
 		packets++;
 		napi_consume_skb(skb, in_napi);
-	}
-	if (!packets)
-		return;
-	if (run)
-		pvnet_tx_latency(sq, now, run_start, run);
+	} while ((skb = virtqueue_get_buf(sq->vq, &len)) != NULL);
+
+	pvlens_ops_count(sq->pq, PVNET_CLS_TX, packets, bytes);
+	pvlens_lat_batch_flush(sq->pq, PVNET_CLS_TX, &lat);
 
 	pvlens_inflight_sub(sq->pq, packets);
 	/* Only tx NAPI feeds BQL; a switch of mode first drains the ring
@@ -1126,6 +1111,21 @@ static void pvnet_free_old_xmit(struct pvnet_sq *sq, struct netdev_queue *txq,
 	sq->stats.packets += packets;
 	sq->stats.bytes += bytes;
 	u64_stats_update_end(&sq->stats.syncp);
+}
+
+/* Caller holds the tx queue lock.  Inline up to the first completion: most
+ * calls, one per transmitted packet, find none.
+ */
+static __always_inline void pvnet_free_old_xmit(struct pvnet_sq *sq,
+						struct netdev_queue *txq,
+						bool in_napi)
+{
+	struct sk_buff *skb;
+	unsigned int len;
+
+	skb = virtqueue_get_buf(sq->vq, &len);
+	if (skb)
+		__pvnet_free_old_xmit(sq, txq, in_napi, skb);
 }
 
 /* Count the restart of a queue a full ring stopped, once per stop. */

@@ -194,6 +194,20 @@ static __always_inline bool pvlens_op_count(struct pvlens_queue *q,
 	return true;
 }
 
+/* @n operations of class @cls, @bytes in all, none failed: one add each. */
+static __always_inline void pvlens_ops_count(struct pvlens_queue *q,
+					     unsigned int cls, unsigned int n,
+					     u64 bytes)
+{
+	struct pvlens_class_stats __percpu *cs;
+
+	if (WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
+		return;
+	cs = &q->pcpu->cls[cls];
+	this_cpu_add(cs->ops, n);
+	this_cpu_add(cs->bytes, bytes);
+}
+
 /* Record one completed operation.  @start is a pvlens_now() value (or 0). */
 static inline void pvlens_op_done(struct pvlens_queue *q, unsigned int cls,
 				  u64 bytes, u64 start, bool error)
@@ -228,6 +242,55 @@ static inline void pvlens_ops_latency(struct pvlens_queue *q,
 {
 	if (n && !WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
 		__pvlens_ops_latency(q, cls, latency_ns, n);
+}
+
+/*
+ * Latencies of one run of completions (the packets one poll reaps), each
+ * timed on its own: every sample goes into its bucket as it comes, and the
+ * histogram's count, sum, min and max take one update for the whole run
+ * (pvlens_lat_batch_flush()), not one per sample.  A reader between the
+ * two sees buckets ahead of the count, as with any record in progress.
+ */
+struct pvlens_lat_batch {
+	u64 sum;
+	u64 min;
+	u64 max;
+	unsigned int count;
+};
+
+static inline void pvlens_lat_batch_init(struct pvlens_lat_batch *b)
+{
+	b->sum = 0;
+	b->min = U64_MAX;
+	b->max = 0;
+	b->count = 0;
+}
+
+/* One sample of class @cls (checked by the caller, a constant). */
+static __always_inline void pvlens_lat_batch_add(struct pvlens_queue *q,
+						 unsigned int cls,
+						 struct pvlens_lat_batch *b,
+						 u64 ns)
+{
+	this_cpu_inc(q->pcpu->cls[cls].latency.buckets[pvlens_hist_bucket(ns)]);
+	b->sum = b->sum + ns >= ns ? b->sum + ns : U64_MAX;
+	if (ns < b->min)
+		b->min = ns;
+	if (ns > b->max)
+		b->max = ns;
+	b->count++;
+}
+
+void __pvlens_lat_batch_flush(struct pvlens_queue *q, unsigned int cls,
+			      const struct pvlens_lat_batch *b);
+
+/* Records the run's count, sum, min and max; on the CPU that added them. */
+static inline void pvlens_lat_batch_flush(struct pvlens_queue *q,
+					  unsigned int cls,
+					  const struct pvlens_lat_batch *b)
+{
+	if (b->count)
+		__pvlens_lat_batch_flush(q, cls, b);
 }
 
 /* Caller holds the virtqueue lock. */
@@ -266,15 +329,6 @@ static inline unsigned int pvlens_kick_prepare(struct pvlens_queue *q,
 }
 
 /*
- * virtqueue_notify() timed and counted: the notification is a trap to the
- * hypervisor, so its duration is the guest-visible cost of one VM exit.
- * @batch is what pvlens_kick_prepare() returned.  May be called without the
- * lock.  Returns virtqueue_notify()'s result.
- */
-bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
-		   unsigned int batch);
-
-/*
  * pvlens_notify() for a caller that has just read the clock for something
  * else: @start (a pvlens_now() value, or 0) is the kick's start, which
  * saves one clock read per kick.  Read it right before the notification
@@ -283,6 +337,19 @@ bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
  */
 bool pvlens_notify_from(struct pvlens_queue *q, struct virtqueue *vq,
 			unsigned int batch, u64 start);
+
+/*
+ * virtqueue_notify() timed and counted: the notification is a trap to the
+ * hypervisor, so its duration is the guest-visible cost of one VM exit.
+ * @batch is what pvlens_kick_prepare() returned.  May be called without the
+ * lock.  Returns virtqueue_notify()'s result.  Inline: the clock is read
+ * here, one call less per kick.
+ */
+static inline bool pvlens_notify(struct pvlens_queue *q, struct virtqueue *vq,
+				 unsigned int batch)
+{
+	return pvlens_notify_from(q, vq, batch, pvlens_now());
+}
 
 /*
  * The accounting of pvlens_notify() for a notification timed by the caller

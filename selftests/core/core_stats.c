@@ -545,6 +545,51 @@ TEST_F(core, weighted_record_counts_every_sample)
 	EXPECT_EQ(3ULL, v);
 }
 
+/*
+ * A driver's completion loop gathers its latencies in a pvlens_lat_batch:
+ * q0 takes them that way, q1 takes the same latencies one op at a time,
+ * and every value and bucket of the two must agree.  read: 1000, 2000,
+ * 3000 in one batch, then 500 alone (min moves down across batches).
+ * write: 3 x 6 * 2^60 saturates the sum inside the batch.
+ */
+TEST_F(core, batch_records_as_single_ops_do)
+{
+	static const struct want_bucket hist[] = {
+		{ "read", 0, 2 }, { "read", 1, 1 }, { "read", 2, 1 },
+		{ "write", 25, 3 },
+	};
+	char path[256], q0[8192], q1[8192];
+	u64 v;
+
+	inject("batch 0 read 1000 3000 3\nbatch 0 read 500 500 1\n"
+	       "batch 0 write 6917529027641081856 6917529027641081856 3\n"
+	       "batch 0 write 5 5 0\n"
+	       "op 1 read 1000 0 0\nop 1 read 2000 0 0\nop 1 read 3000 0 0\n"
+	       "op 1 read 500 0 0\nop 1 write 6917529027641081856 0 0\n"
+	       "op 1 write 6917529027641081856 0 0\n"
+	       "op 1 write 6917529027641081856 0 0\n");
+	ASSERT_EQ(0, read_u64(SYS "/q0/read_ops", &v));
+	EXPECT_EQ(4ULL, v);
+	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_count", &v));
+	EXPECT_EQ(4ULL, v);
+	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_sum_ns", &v));
+	EXPECT_EQ(6500ULL, v);
+	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_min_ns", &v));
+	EXPECT_EQ(500ULL, v);
+	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_max_ns", &v));
+	EXPECT_EQ(3000ULL, v);
+	ASSERT_EQ(0, read_u64(SYS "/q0/write_latency_sum_ns", &v));
+	EXPECT_EQ(U64_MAX, v);
+	check_histogram(_metadata, "q0", hist, ARRAY_SIZE(hist));
+	check_histogram(_metadata, "q1", hist, ARRAY_SIZE(hist));
+
+	snprintf(path, sizeof(path), DBG "/q0/stats");
+	ASSERT_LT(0, read_str(path, q0, sizeof(q0)));
+	snprintf(path, sizeof(path), DBG "/q1/stats");
+	ASSERT_LT(0, read_str(path, q1, sizeof(q1)));
+	EXPECT_STREQ(q1, q0);
+}
+
 TEST_F(core, reset_zeroes_everything)
 {
 	/* After reset: only inflight (and max_inflight = inflight) remain. */
@@ -678,6 +723,7 @@ TEST_F(core, garbage_is_einval)
 		"op 0 read 18446744073709551616 1 0", "op_now 0",
 		"op_sleep 0 read", "op_sleep 0 read 1000001",
 		"ops 0 read 1", "ops 0 read 1 4294967296",
+		"batch 0 read 1 2", "batch 0 read 2 1 3", "batch 0 read 1 2 1001",
 		"kick 0 100 4294967296", "kick 0 100", "irq 0 2",
 		"inflight 0 5", "inflight 0 +-5", "inflight 0 +",
 		"count 0 nope 1", "count 0 err_test", "suppressed",
