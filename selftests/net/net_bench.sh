@@ -15,7 +15,10 @@
 # iperf3 in the host namespace, so nothing else in the guest competes with
 # the sender and its driver.  udp64-tx: the 64-byte datagrams per second of
 # guest time that the host's tap took in; tcp-1-tx: one TCP stream to the
-# host, Mbit/s.
+# host, Mbit/s.  udp64-in: the host floods the guest with 64-byte datagrams
+# (unpaced iperf3 in the host namespace), and the metric is what the
+# guest's iperf3 received per second of guest time; udp64-in-nic, from the
+# same runs, what the NIC took in.
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 . ../bench/lib_net_bench.sh # bench_load
@@ -46,6 +49,29 @@ nic_irqs() {
 		END { print n + 0 }' /proc/interrupts
 }
 
+# udp64_in: the host floods the guest for SECS of host time; prints the
+# datagrams the guest's iperf3 received per guest second, the packets the
+# NIC took in per guest second to /tmp/pvnet_bench.rx, and the NIC's
+# interrupts per packet it took in to /tmp/pvnet_bench.irq.
+udp64_in() {
+	local srv rx0 irq0 rx secs
+	$IP netns exec "$NS_A" iperf3 -s -1 -J -p 5202 > /tmp/pvnet_bench.json 2>/dev/null &
+	srv=$!
+	sleep 0.5
+	rx0=$(pvnet_stat "$NS_A" "$IF_A" rx_packets)
+	irq0=$(nic_irqs)
+	pvlens_host tap-exec "$TAP" iperf3 -c "$SELF" -p 5202 -u -l 64 -b 0 -t "$SECS" >/dev/null
+	wait "$srv"
+	rx=$(($(pvnet_stat "$NS_A" "$IF_A" rx_packets) - rx0))
+	echo "# udp64-in $PVNET_DRIVER: $rx packets" >&2
+	[ "$rx" -gt 0 ] || return
+	printf "%.3f" "$(echo "scale=3; ($(nic_irqs) - $irq0) / $rx" | bc)" > /tmp/pvnet_bench.irq
+	secs=$(jq '.end.sum_received.seconds' /tmp/pvnet_bench.json)
+	echo "$rx / $secs" | bc > /tmp/pvnet_bench.rx
+	jq '(.end.sum_received.packets - .end.sum_received.lost_packets) /
+		.end.sum_received.seconds | floor' /tmp/pvnet_bench.json
+}
+
 # tap_job JOB: prints the metric of a job against the host peer, and the
 # NIC's interrupts per packet the host took in to /tmp/pvnet_bench.irq.
 # The console gets the CPU ticks of the run and every ethtool -S counter
@@ -56,6 +82,10 @@ tap_job() {
 	case $1 in
 	tcp-1-tx) args="-t $SECS" ;;
 	udp64-tx) args="-t $SECS -u -l 64 -b 0" ;;
+	udp64-in)
+		udp64_in
+		return
+		;;
 	esac
 	rx0=$(tap_rx_packets)
 	irq0=$(nic_irqs)
@@ -127,6 +157,10 @@ for round in $(seq "$ROUNDS"); do
 			irq=
 			[ "$BACKEND" = tap ] && irq=", \"irqs_per_io\": $(cat /tmp/pvnet_bench.irq)"
 			echo "BENCH {\"area\": \"net\", \"round\": $round, \"driver\": \"$d\", \"backend\": \"$BACKEND\", \"job\": \"$job\", \"iops\": $v, \"unit\": \"$unit\"$irq}"
+			if [ "$job" = udp64-in ]; then
+				echo "BENCH {\"area\": \"net\", \"round\": $round, \"driver\": \"$d\", \"backend\": \"tap\", \"job\": \"udp64-in-nic\", \"iops\": $(cat /tmp/pvnet_bench.rx), \"unit\": \"pps\"$irq}"
+				continue
+			fi
 			[ "$job" = udp64 ] || continue
 			secs=$(jq '.end.sum.seconds' /tmp/pvnet_bench.json)
 			v=$(echo "$(cat /tmp/pvnet_bench.rx) / $secs" | bc)
