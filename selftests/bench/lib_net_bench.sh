@@ -7,6 +7,16 @@
 declare -F pvnet_setup >/dev/null || . "$PVLENS_TOP/selftests/net/lib_net.sh"
 . "$PVLENS_TOP/selftests/bench/lib_bench.sh" # alt_dir
 
+# TAP, PEER, SELF: the configuration's tap-netns device (tap:ID:HOST:GUEST
+# in PVLENS_DEVICES), if it has one; bench_load then binds its one NIC.
+TAP=
+for _dev in $PVLENS_DEVICES; do
+	case $_dev in
+	tap:*) IFS=: read -r _ TAP PEER SELF <<< "$_dev" ;;
+	esac
+done
+export TAP PEER SELF
+
 PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
 # BENCH_ALT="label:dir ...": other builds of pvlens_net, benched as "label"
 # (and "label-notiming"); their pvlens_net must fit the loaded pvlens_core.

@@ -22,13 +22,6 @@ BYTES=${PROF_BYTES:-250000000}
 WARMUP=${PROF_WARMUP:-20000000}
 PACKETS=${PROF_PACKETS:-100000}
 PORT=5202
-TAP=
-# shellcheck disable=SC2034 # SELF: bench_load's address for the NIC
-for d in $PVLENS_DEVICES; do
-	case $d in
-	tap:*) IFS=: read -r _ TAP PEER SELF <<< "$d" ;;
-	esac
-done
 if [ "$JOB" = udp64-tx ] && [ -z "$TAP" ]; then
 	ktap_fail "net_profile_setup # udp64-tx wants a tap-netns device"
 	ktap_exit

@@ -558,7 +558,13 @@ TEST_F(core, batch_records_as_single_ops_do)
 		{ "read", 0, 2 }, { "read", 1, 1 }, { "read", 2, 1 },
 		{ "write", 25, 3 },
 	};
+	static const struct want want[] = {
+		{ "read_ops", 4 }, { "read_latency_count", 4 },
+		{ "read_latency_sum_ns", 6500 }, { "read_latency_min_ns", 500 },
+		{ "read_latency_max_ns", 3000 }, { "write_latency_sum_ns", U64_MAX },
+	};
 	char path[256], q0[8192], q1[8192];
+	unsigned int i;
 	u64 v;
 
 	inject("batch 0 read 1000 3000 3\nbatch 0 read 500 500 1\n"
@@ -568,18 +574,11 @@ TEST_F(core, batch_records_as_single_ops_do)
 	       "op 1 read 500 0 0\nop 1 write 6917529027641081856 0 0\n"
 	       "op 1 write 6917529027641081856 0 0\n"
 	       "op 1 write 6917529027641081856 0 0\n");
-	ASSERT_EQ(0, read_u64(SYS "/q0/read_ops", &v));
-	EXPECT_EQ(4ULL, v);
-	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_count", &v));
-	EXPECT_EQ(4ULL, v);
-	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_sum_ns", &v));
-	EXPECT_EQ(6500ULL, v);
-	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_min_ns", &v));
-	EXPECT_EQ(500ULL, v);
-	ASSERT_EQ(0, read_u64(SYS "/q0/read_latency_max_ns", &v));
-	EXPECT_EQ(3000ULL, v);
-	ASSERT_EQ(0, read_u64(SYS "/q0/write_latency_sum_ns", &v));
-	EXPECT_EQ(U64_MAX, v);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		snprintf(path, sizeof(path), SYS "/q0/%s", want[i].name);
+		ASSERT_EQ(0, read_u64(path, &v));
+		EXPECT_EQ(want[i].val, v) TH_LOG("%s", want[i].name);
+	}
 	check_histogram(_metadata, "q0", hist, ARRAY_SIZE(hist));
 	check_histogram(_metadata, "q1", hist, ARRAY_SIZE(hist));
 

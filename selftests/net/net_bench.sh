@@ -27,13 +27,6 @@ ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-8}
 DRIVERS=${BENCH_DRIVERS:-"intree pvlens pvlens-notiming"}
 JOBS=${BENCH_JOBS:-"tcp-1 tcp-2 udp64"}
-TAP=
-# shellcheck disable=SC2034 # SELF: bench_load's address for the NIC
-for d in $PVLENS_DEVICES; do
-	case $d in
-	tap:*) IFS=: read -r _ TAP PEER SELF <<< "$d" ;;
-	esac
-done
 BACKEND=socket
 [ -n "$TAP" ] && BACKEND=tap
 
