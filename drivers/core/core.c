@@ -110,10 +110,6 @@ static struct dentry *pvlens_debugfs_root;
 /* Hot path */
 
 /*
- * Inline: one call less per recording, and the bucket math inline too.
- * @n samples of the same @ns; n == 1 folds to single increments.
- */
-/*
  * Everything but the buckets: @n samples, @sum of them, the least @min and
  * the largest @max.
  */
@@ -148,6 +144,10 @@ pvlens_pcpu_hist_account(struct pvlens_hist __percpu *h, u64 min, u64 max,
 	this_cpu_add(h->count, n);
 }
 
+/*
+ * Inline: one call less per recording, and the bucket math inline too.
+ * @n samples of the same @ns; n == 1 folds to single increments.
+ */
 static __always_inline void
 pvlens_pcpu_hist_record_n(struct pvlens_hist __percpu *h, u64 ns,
 			  unsigned int n)
