@@ -61,8 +61,7 @@ irq_count() {
 	local virtio
 
 	virtio=$(basename "$(readlink -f "/sys/block/$1/device")")
-	awk -v p="$virtio-req" '$NF ~ "^" p { for (i = 2; i < NF; i++)
-		if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts
+	irq_sum "^$virtio-req"
 }
 
 # io_count DEV: reads and writes DEV completed (the block layer's stat).

@@ -26,7 +26,7 @@ ALT=${BENCH_ALT:-}
 # to that driver.  With TAP set (a tap-netns device; SELF its guest address)
 # there is one NIC, and it goes into NS_A as IF_A.
 bench_load() {
-	local _ dir want=2
+	local _ dir ns namespaces want=2
 	[ -n "${TAP:-}" ] && want=1
 	pvnet_teardown
 	rmmod pvlens_net 2>/dev/null
@@ -69,11 +69,11 @@ bench_load() {
 	# BENCH_BQL_LIMIT_MIN=BYTES: a floor under BQL's limit on every
 	# transmit queue (only pvlens_net feeds BQL), to see what it costs.
 	[ -n "${BENCH_BQL_LIMIT_MIN:-}" ] || return 0
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	$IP netns exec "$NS_A" sh -c 'for f in /sys/class/net/*/queues/tx-*/byte_queue_limits/limit_min; do
-		echo "$0" > "$f"; done' "$BENCH_BQL_LIMIT_MIN"
-	[ -n "${TAP:-}" ] && return 0
-	# shellcheck disable=SC2016
-	$IP netns exec "$NS_B" sh -c 'for f in /sys/class/net/*/queues/tx-*/byte_queue_limits/limit_min; do
-		echo "$0" > "$f"; done' "$BENCH_BQL_LIMIT_MIN"
+	namespaces=$NS_A
+	[ -n "${TAP:-}" ] || namespaces="$NS_A $NS_B"
+	for ns in $namespaces; do
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		$IP netns exec "$ns" sh -c 'for f in /sys/class/net/*/queues/tx-*/byte_queue_limits/limit_min; do
+			echo "$0" > "$f"; done' "$BENCH_BQL_LIMIT_MIN"
+	done
 }

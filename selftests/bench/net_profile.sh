@@ -29,8 +29,7 @@ fi
 
 # irq_count VQNAME: interrupts of that MSI-X vector (virtioN-input.0), all CPUs.
 irq_count() {
-	awk -v n="$1" '$NF == n { s = 0; for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s; f = 1 }
-		END { if (!f) print 0 }' /proc/interrupts
+	irq_sum "^${1//./[.]}\$"
 }
 
 # tcp_retrans NS: RetransSegs of that namespace.

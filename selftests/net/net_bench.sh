@@ -37,9 +37,13 @@ tap_rx_packets() {
 
 # nic_irqs: the interrupts the NIC's virtio device has taken, all vectors.
 nic_irqs() {
-	awk -v dev="${VDEV_A##*/}-" '
-		index($NF, dev) == 1 { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) n += $i }
-		END { print n + 0 }' /proc/interrupts
+	irq_sum "^${VDEV_A##*/}-"
+}
+
+# irqs_per_packet IRQ0 PACKETS: the NIC's interrupts since nic_irqs gave
+# IRQ0, per packet, to /tmp/pvnet_bench.irq.
+irqs_per_packet() {
+	printf "%.3f" "$(echo "scale=3; ($(nic_irqs) - $1) / $2" | bc)" > /tmp/pvnet_bench.irq
 }
 
 # udp64_in: the host floods the guest for SECS of host time; prints the
@@ -58,7 +62,7 @@ udp64_in() {
 	rx=$(($(pvnet_stat "$NS_A" "$IF_A" rx_packets) - rx0))
 	echo "# udp64-in $PVNET_DRIVER: $rx packets" >&2
 	[ "$rx" -gt 0 ] || return
-	printf "%.3f" "$(echo "scale=3; ($(nic_irqs) - $irq0) / $rx" | bc)" > /tmp/pvnet_bench.irq
+	irqs_per_packet "$irq0" "$rx"
 	secs=$(jq '.end.sum_received.seconds' /tmp/pvnet_bench.json)
 	echo "$rx / $secs" | bc > /tmp/pvnet_bench.rx
 	jq '(.end.sum_received.packets - .end.sum_received.lost_packets) /
@@ -96,7 +100,7 @@ tap_job() {
 				END { print "" }' | sed 's/^/# /'
 	} >&2
 	[ "$rx" -gt 0 ] || return
-	printf "%.3f" "$(echo "scale=3; ($(nic_irqs) - $irq0) / $rx" | bc)" > /tmp/pvnet_bench.irq
+	irqs_per_packet "$irq0" "$rx"
 	# The sender's seconds: the host's iperf3 counts in host time.
 	case $1 in
 	udp64-tx) echo "$rx / $(jq '.end.sum_sent.seconds' /tmp/pvnet_bench.json)" | bc ;;
