@@ -175,6 +175,25 @@ void __pvlens_ops_latency(struct pvlens_queue *q, unsigned int cls,
 			  u64 latency_ns, unsigned int n);
 
 /*
+ * @n operations of class @cls, @bytes in all, none failed: one add each
+ * (a completion loop counts its whole run at once).  False for an invalid
+ * @cls.
+ */
+static __always_inline bool pvlens_ops_count(struct pvlens_queue *q,
+					     unsigned int cls, unsigned int n,
+					     u64 bytes)
+{
+	struct pvlens_class_stats __percpu *cs;
+
+	if (WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
+		return false;
+	cs = &q->pcpu->cls[cls];
+	this_cpu_add(cs->ops, n);
+	this_cpu_add(cs->bytes, bytes);
+	return true;
+}
+
+/*
  * The counters of one completed operation, inline: they are the whole of
  * pvlens_op_done() while timing is off.  False for an invalid @cls.
  */
@@ -182,30 +201,11 @@ static __always_inline bool pvlens_op_count(struct pvlens_queue *q,
 					    unsigned int cls, u64 bytes,
 					    bool error)
 {
-	struct pvlens_class_stats __percpu *cs;
-
-	if (WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
+	if (!pvlens_ops_count(q, cls, 1, bytes))
 		return false;
-	cs = &q->pcpu->cls[cls];
-	this_cpu_inc(cs->ops);
-	this_cpu_add(cs->bytes, bytes);
 	if (error)
-		this_cpu_inc(cs->errors);
+		this_cpu_inc(q->pcpu->cls[cls].errors);
 	return true;
-}
-
-/* @n operations of class @cls, @bytes in all, none failed: one add each. */
-static __always_inline void pvlens_ops_count(struct pvlens_queue *q,
-					     unsigned int cls, unsigned int n,
-					     u64 bytes)
-{
-	struct pvlens_class_stats __percpu *cs;
-
-	if (WARN_ON_ONCE(cls >= PVLENS_MAX_CLASSES))
-		return;
-	cs = &q->pcpu->cls[cls];
-	this_cpu_add(cs->ops, n);
-	this_cpu_add(cs->bytes, bytes);
 }
 
 /* Record one completed operation.  @start is a pvlens_now() value (or 0). */
