@@ -583,6 +583,23 @@ static void pvblk_request_done(struct request *req)
 	blk_mq_end_request(req, vbr->result);
 }
 
+/* Ends requests gathered from the ring by an interrupt or a poll. */
+static void pvblk_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *req;
+
+	rq_list_for_each(&iob->req_list, req) {
+		struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+		struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
+
+		pvblk_account(pvq, req, vbr);
+		pvblk_unmap_data(req, vbr);
+		pvblk_cleanup_cmd(req);
+		vbr->retries = 0;
+	}
+	blk_mq_end_request_batch(iob);
+}
+
 /*
  * A request the device answered: its status, and its end time, read once
  * per interrupt or poll (*now starts at 0) because a clock read costs.
@@ -611,6 +628,7 @@ static void pvblk_done(struct virtqueue *vq)
 {
 	struct pvblk *vblk = vq->vdev->priv;
 	struct pvblk_vq *pvq = &vblk->vqs[vq->index];
+	DEFINE_IO_COMP_BATCH(iob);
 	struct pvblk_req *vbr;
 	unsigned int found = 0;
 	unsigned long flags;
@@ -627,7 +645,17 @@ static void pvblk_done(struct virtqueue *vq)
 				continue;
 			pvblk_answered(pvq, vbr, len, &now);
 			found++;
-			if (likely(!blk_should_fake_timeout(req->q)))
+			if (unlikely(blk_should_fake_timeout(req->q)))
+				continue;
+			/*
+			 * Like NVMe's interrupt handler: what the block layer
+			 * lets us batch ends in one pass, which frees the
+			 * tags together; the rest (errors, a scheduler,
+			 * flushes) ends one by one as before.
+			 */
+			if (!blk_mq_add_to_batch(req, &iob,
+						 vbr->result != BLK_STS_OK,
+						 pvblk_complete_batch))
 				blk_mq_complete_request(req);
 		}
 		if (unlikely(virtqueue_is_broken(vq)))
@@ -641,6 +669,10 @@ static void pvblk_done(struct virtqueue *vq)
 	if (found)
 		pvblk_restart(vblk, pvq);
 	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	/* Ended outside the lock, which submissions to this queue wait for. */
+	if (!rq_list_empty(iob.req_list))
+		iob.complete(&iob);
 }
 
 static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
@@ -784,22 +816,6 @@ static void pvblk_queue_rqs(struct request **rqlist)
 		pvblk_add_req_batch(pvq, &submit_list);
 	/* The block layer issues these one by one through queue_rq. */
 	*rqlist = requeue_list;
-}
-
-static void pvblk_complete_batch(struct io_comp_batch *iob)
-{
-	struct request *req;
-
-	rq_list_for_each(&iob->req_list, req) {
-		struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
-		struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
-
-		pvblk_account(pvq, req, vbr);
-		pvblk_unmap_data(req, vbr);
-		pvblk_cleanup_cmd(req);
-		vbr->retries = 0;
-	}
-	blk_mq_end_request_batch(iob);
 }
 
 static int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
