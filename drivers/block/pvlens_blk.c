@@ -651,9 +651,13 @@ static void pvblk_done(struct virtqueue *vq)
 			 * Like NVMe's interrupt handler: what the block layer
 			 * lets us batch ends in one pass, which frees the
 			 * tags together; the rest (errors, a scheduler,
-			 * flushes) ends one by one as before.
+			 * flushes) ends one by one as before.  Only where
+			 * blk-mq would end it on this CPU anyway: a queue
+			 * shared by CPUs leaves it to rq_affinity (the
+			 * submitter's CPU, or the block softirq).
 			 */
-			if (!blk_mq_add_to_batch(req, &iob,
+			if (req->mq_hctx->nr_ctx != 1 ||
+			    !blk_mq_add_to_batch(req, &iob,
 						 vbr->result != BLK_STS_OK,
 						 pvblk_complete_batch))
 				blk_mq_complete_request(req);
