@@ -570,17 +570,21 @@ static bool pvblk_is_malformed(struct pvblk *vblk, void *token)
 	return true;
 }
 
-/* Accounts a finished request and ends it. */
-static void pvblk_request_done(struct request *req)
+/* Accounts a finished request and releases what it held, before it ends. */
+static __always_inline struct pvblk_req *pvblk_finish(struct request *req)
 {
 	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
-	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
 
-	pvblk_account(pvq, req, vbr);
+	pvblk_account(pvblk_hctx_vq(req->mq_hctx), req, vbr);
 	pvblk_unmap_data(req, vbr);
 	pvblk_cleanup_cmd(req);
 	vbr->retries = 0;
-	blk_mq_end_request(req, vbr->result);
+	return vbr;
+}
+
+static void pvblk_request_done(struct request *req)
+{
+	blk_mq_end_request(req, pvblk_finish(req)->result);
 }
 
 /* Ends requests gathered from the ring by an interrupt or a poll. */
@@ -588,15 +592,8 @@ static void pvblk_complete_batch(struct io_comp_batch *iob)
 {
 	struct request *req;
 
-	rq_list_for_each(&iob->req_list, req) {
-		struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
-		struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
-
-		pvblk_account(pvq, req, vbr);
-		pvblk_unmap_data(req, vbr);
-		pvblk_cleanup_cmd(req);
-		vbr->retries = 0;
-	}
+	rq_list_for_each(&iob->req_list, req)
+		pvblk_finish(req);
 	blk_mq_end_request_batch(iob);
 }
 
