@@ -17,6 +17,11 @@ for _dev in $PVLENS_DEVICES; do
 done
 export TAP PEER SELF
 
+# tap_rx_packets: what the host side of the tap has taken in from the guest.
+tap_rx_packets() {
+	pvlens_host tap-stats "$TAP" | jq '.[0].stats64.rx.packets'
+}
+
 PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
 # BENCH_ALT="label:dir ...": other builds of pvlens_net, benched as "label"
 # (and "label-notiming"); their pvlens_net must fit the loaded pvlens_core.

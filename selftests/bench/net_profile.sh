@@ -60,7 +60,7 @@ NAMES_TX="a_tx a_rx a_tx_irq a_rx_irq host_rx"
 snapshot_tx() {
 	echo "$(pvnet_stat "$NS_A" "$IF_A" tx_packets) $(pvnet_stat "$NS_A" "$IF_A" rx_packets)" \
 		"$(irq_count "$DEV_A-output.0") $(irq_count "$DEV_A-input.0")" \
-		"$(pvlens_host tap-stats "$TAP" | jq '.[0].stats64.rx.packets')"
+		"$(tap_rx_packets)"
 }
 
 # send_udp_tx PACKETS: that many 64-byte datagrams to the host's discard

@@ -30,11 +30,6 @@ JOBS=${BENCH_JOBS:-"tcp-1 tcp-2 udp64"}
 BACKEND=socket
 [ -n "$TAP" ] && BACKEND=tap
 
-# tap_rx_packets: what the host side of the tap has taken in from the guest.
-tap_rx_packets() {
-	pvlens_host tap-stats "$TAP" | jq '.[0].stats64.rx.packets'
-}
-
 # nic_irqs: the interrupts the NIC's virtio device has taken, all vectors.
 nic_irqs() {
 	irq_sum "^${VDEV_A##*/}-"
