@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Discard and write-zeroes read back as zeros, leave their neighbours alone,
-# and are counted by class on both sides.
+# and are counted by class on both sides, each in its latency histogram too.
+# A write-zeroes that may unmap (fallocate's punch hole) reaches QEMU with
+# VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP, so the host file gives its blocks
+# back; one that must not (blkdiscard -z: BLKZEROOUT, REQ_NOUNMAP) keeps them.
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 8
+ktap_plan 13
 
 disk=$(blk_disk_of d0)
 dev=/dev/$disk
@@ -31,6 +34,14 @@ file_discards() {
 		jq -r '.return[] | select(.qdev == "/machine/peripheral/d0/virtio-backend") | .parent["driver-specific"]["discard-nb-ok"]'
 }
 
+# Bytes the image takes on the host's disk (QEMU's fstat of it).
+host_bytes() {
+	pvlens_qmp '{"execute": "query-block"}' |
+		jq -r '.return[] | select(.qdev == "/machine/peripheral/d0/virtio-backend") | .inserted.image["actual-size"]'
+}
+
+# The histograms below count from here: every request since was timed.
+blk_reset "$disk"
 d0=$(blk_sum "$disk" discard_ops)
 u0=$(file_discards)
 z0=$(blk_sum "$disk" write_zeroes_ops)
@@ -45,10 +56,20 @@ else
 fi
 ktap_check "blk_discard_neighbours_intact" is_aa 0 1
 
+h0=$(host_bytes)
 blkdiscard -z -o $((4 * mib)) -l $((2 * mib)) "$dev"
+h1=$(host_bytes)
 ktap_check "blk_write_zeroes_reads_back_zeros" is_zero 4 2
 ktap_check "blk_write_zeroes_neighbours_intact" is_aa 6 2
+fallocate -p -o $((6 * mib)) -l $((2 * mib)) "$dev"
+h2=$(host_bytes)
+ktap_check "blk_write_zeroes_unmap_reads_back_zeros" is_zero 6 2
+echo "# host file: $h0 bytes, $h1 after write-zeroes without unmap, $h2 after punching 2 MiB"
+ktap_check "blk_write_zeroes_nounmap_keeps_host_blocks" [ "$((h0 - h1))" -lt "$mib" ]
+ktap_check "blk_write_zeroes_unmap_frees_host_blocks" [ "$((h1 - h2))" -ge "$mib" ]
 ktap_check "blk_write_zeroes_counted" [ "$(($(blk_sum "$disk" write_zeroes_ops) - z0))" -ge 1 ]
 ktap_eq "blk_write_zeroes_no_errors" "$(blk_sum "$disk" write_zeroes_errors)" 0
 ktap_eq "blk_discard_no_errors" "$(blk_sum "$disk" discard_errors)" 0
+ktap_eq "blk_discard_histogram_count_eq_ops" "$(blk_hist_total "$disk" discard)" "$(blk_sum "$disk" discard_ops)"
+ktap_eq "blk_write_zeroes_histogram_count_eq_ops" "$(blk_hist_total "$disk" write_zeroes)" "$(blk_sum "$disk" write_zeroes_ops)"
 ktap_exit

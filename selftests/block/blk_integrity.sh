@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Data written through pvlens_blk reads back intact: fio verify=crc32c
-# (random and sequential, 4k-1M, QD1 and QD32, several jobs), then an ext4
-# file system created, filled, checked clean by e2fsck after unmount.
+# (random and sequential, each at libaio QD1 and QD32, 4k-1M, several jobs
+# at QD32), then an ext4 file system created, filled, checked clean by
+# e2fsck after unmount.
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
 ktap_plan 6
@@ -28,8 +29,8 @@ run_fio blk_verify_random_4k_1m_qd32_2jobs --ioengine=libaio --iodepth=32 \
 	--rw=randwrite --bsrange=4k-1m --numjobs=2 --offset_increment="$size"
 run_fio blk_verify_seq_4k_1m_qd1 --ioengine=libaio --iodepth=1 \
 	--rw=write --bsrange=4k-1m
-run_fio blk_verify_random_4k_qd1_psync --ioengine=psync --rw=randwrite \
-	--bs=4k --size=4M
+run_fio blk_verify_random_4k_1m_qd1 --ioengine=libaio --iodepth=1 \
+	--rw=randwrite --bsrange=4k-1m --size=4M
 run_fio blk_verify_seq_1m_qd32_2jobs --ioengine=libaio --iodepth=32 \
 	--rw=write --bs=1m --numjobs=2 --offset_increment="$size"
 

@@ -6,7 +6,7 @@
 # test: the device does not come back.
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 5
+ktap_plan 6
 
 disk=$(blk_disk_of d0)
 vdev=$(blk_vdev "$disk")
@@ -27,10 +27,14 @@ done
 ktap_check "blk_remove_disk_gone" [ ! -e "/sys/block/$disk" ]
 ktap_check "blk_remove_pvlens_dir_gone" [ ! -e "$vdev/pvlens" ]
 if blk_fio_wait "$fio_pid" 15; then
-	echo "# fio exit status $BLK_FIO_RC (errors expected)"
+	echo "# fio exit status $BLK_FIO_RC: $(grep -m1 -i 'error' /tmp/blk_rm.out)"
 	ktap_ok "blk_remove_fio_ends_without_hang"
+	# Its in-flight requests and the next ones failed, long before its
+	# 30 s were up.
+	ktap_check "blk_remove_fio_sees_errors" [ "$BLK_FIO_RC" != 0 ]
 else
 	ktap_fail "blk_remove_fio_ends_without_hang"
+	ktap_fail "blk_remove_fio_sees_errors"
 fi
 ktap_check "blk_remove_module_unloads" rmmod pvlens_blk
 ktap_exit

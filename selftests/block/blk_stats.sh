@@ -4,11 +4,12 @@
 # The driver's counters are true: after a mixed workload, the pvlens totals of
 # the disk equal the block layer's /sys/block/vdX/stat, QEMU's own
 # query-blockstats and fio's byte counts exactly; histogram counts equal the
-# completed requests; p50/p99 lie within one log2 bucket of fio's clat
+# completed requests; p50/p99 lie within one log2 bucket of the latencies the
+# block layer's own tracepoints give the same requests, and of fio's clat
 # (less the constant per-I/O cost outside the driver, see below).
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 19
+ktap_plan 22
 
 disk=$(blk_disk_of d0)
 id=d0
@@ -69,6 +70,55 @@ ktap_eq "blk_flush_histogram_count_eq_ops" "$(blk_hist_total "$disk" flush)" "$f
 # The documented sysfs name (Documentation/statistics-layout.rst).
 ktap_eq "blk_sysfs_read_latency_count_eq_ops" "$(blk_sum "$disk" read_latency_count)" "$reads"
 echo "# reads $reads writes $writes flushes $flushes kicks $(blk_sum "$disk" kicks) interrupts $(blk_sum "$disk" interrupts) requeues $(blk_sum "$disk" requeues) max_inflight $(cat "$(blk_vdev "$disk")"/pvlens/*/max_inflight | tr '\n' ' ')"
+
+# Latency against the kernel's own record of the same requests: a hist
+# trigger pairs each read's block_rq_issue with its block_rq_complete (the
+# block layer's tracepoints, at the driver's doorstep on either side) and
+# files the difference in a log2 histogram.  The two windows differ by the
+# few microseconds between the tracepoints and our clock reads, so the
+# percentiles must land in the same or a neighbouring bucket, with no
+# allowance for anything outside the driver.
+tr=/sys/kernel/tracing
+[ -e $tr/synthetic_events ] || tr=/sys/kernel/debug/tracing
+syn=pvlens_test_rq_lat
+IFS=: read -r major minor < "/sys/block/$disk/dev"
+devt=$(((major << 20) | minor))
+t_issue="hist:keys=sector:ts0=common_timestamp if dev == $devt"
+t_done="hist:keys=sector:lat=common_timestamp-\$ts0:onmatch(block.block_rq_issue).trace($syn,\$lat) if dev == $devt"
+if echo "$syn u64 lat" >> $tr/synthetic_events 2> /dev/null &&
+	echo "$t_issue" > $tr/events/block/block_rq_issue/trigger &&
+	echo "$t_done" > $tr/events/block/block_rq_complete/trigger &&
+	echo "hist:keys=lat.log2" > $tr/events/synthetic/$syn/trigger; then
+	blk_reset "$disk"
+	fio --name=trace --filename="/dev/$disk" --direct=1 --ioengine=libaio \
+		--iodepth=4 --rw=randread --bs=4k --size=64M --io_size=6M \
+		--randrepeat=0 > /dev/null
+	# "{ lat: ~ 2^N } hitcount: C": ilog2(roundup_pow_of_two(lat)), so
+	# lat in (2^(N-1), 2^N], our bucket N - 10 (2^(9+b) <= ns < 2^(10+b)).
+	sed -n 's/.*lat: *~ *2^\([0-9]*\) *} *hitcount: *\([0-9]*\).*/\1 \2/p' \
+		$tr/events/synthetic/$syn/hist > /tmp/blk_trace_hist
+	echo "!hist:keys=lat.log2" > $tr/events/synthetic/$syn/trigger
+	echo "!$t_done" > $tr/events/block/block_rq_complete/trigger
+	echo "!$t_issue" > $tr/events/block/block_rq_issue/trigger
+	echo "!$syn u64 lat" >> $tr/synthetic_events
+	traced=$(awk '{ t += $2 } END { print t + 0 }' /tmp/blk_trace_hist)
+	ktap_eq "blk_read_histogram_count_eq_traced_requests" \
+		"$(blk_hist_total "$disk" read)" "$traced"
+	for p in 50 99; do
+		theirs=$(sort -n /tmp/blk_trace_hist | awk -v p=$p -v t="$traced" '
+			BEGIN { rank = int((t * p + 99) / 100) }
+			{ acc += $2; if (acc >= rank) { b = $1 - 10; print (b < 0 ? 0 : b); exit } }')
+		ours=$(blk_hist_bucket_of "$disk" read $((p * 10)))
+		echo "# read p$p: traced bucket $theirs, pvlens bucket $ours"
+		ktap_check "blk_read_p${p}_within_one_bucket_of_trace" \
+			blk_within_buckets 1 "$ours" "$theirs"
+	done
+else
+	for t in histogram_count_eq_traced_requests p50_within_one_bucket_of_trace \
+		p99_within_one_bucket_of_trace; do
+		ktap_skip "blk_read_$t" "no hist triggers or synthetic events"
+	done
+fi
 
 # Latency: a QD1 run.  fio's clat spans the whole pread() (syscall, bio and
 # request set-up, completion softirq, wakeup); ours spans queue_rq to
