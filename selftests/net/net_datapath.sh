@@ -9,7 +9,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 32
+ktap_plan 34
 trap pvnet_teardown EXIT
 
 if ! pvnet_setup; then
@@ -163,6 +163,19 @@ echo "# A tx-0 kicks $kicks (ops $txops), B rx-0 interrupts $irqs, kick_cost p50
 ktap_result "net_kicks_and_interrupts_counted"
 drops=$(pvnet_ethtool_stat $NS_B "$IF_B" rx_queue_0_drops)
 ktap_eq "net_no_rx_drops" "$drops" "0"
+# Every kick of every queue (transmit, and receive refills) was timed: the
+# kick-cost histograms hold one sample per kick.
+kc=$(( $(pvnet_pv_sum "$VDEV_A" tx kick_cost_count) + $(pvnet_pv_sum "$VDEV_A" rx kick_cost_count) ))
+ktap_eq "net_kick_cost_samples_eq_kicks" "$kc" \
+	"$(( $(pvnet_pv_sum "$VDEV_A" tx kicks) + $(pvnet_pv_sum "$VDEV_A" rx kicks) ))"
+# BQL is live and balanced: every byte its transmit queues were given was
+# completed (inflight 0 once the traffic is over), and the queue that sent
+# has a limit of its own.
+bql=$($IP netns exec $NS_A sh -c "cd /sys/class/net/$IF_A/queues && cat tx-*/byte_queue_limits/inflight | tr '\n' ' '; cat tx-0/byte_queue_limits/limit")
+echo "# A's transmit queues, BQL inflight bytes, then tx-0's limit: $bql"
+[ "$(echo "$bql" | awk '{ for (i = 1; i < NF; i++) s += $i; print s + 0 }')" = 0 ] &&
+	[ "$(echo "$bql" | awk '{ print $NF }')" -gt 0 ]
+ktap_result "net_bql_all_completed_and_limit_set"
 
 # MTU 9000 (not possible with small buffers: max_mtu 1500 there).
 maxmtu=$($IP -d -n $NS_A link show "$IF_A" | sed -n 's/.*maxmtu \([0-9]*\).*/\1/p')
