@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # pvlens_blk binds, and what the disk shows matches what QEMU was told:
-# size, logical block size, queue count, serial, read-only flag.
+# size, logical block size, queue count, serial, read-only flag; each
+# queue's CPUs are those its interrupt vector is spread to.
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 9
+ktap_plan 10
 
 disk=$(blk_disk_of d0)
 if [ -z "$disk" ]; then
@@ -41,6 +42,31 @@ ktap_eq "blk_pvlens_queue_names" "$(tr '\n' ' ' < "$vdev/pvlens/queues")" \
 		if [ "$i" -lt $((want - npoll)) ]; then printf 'req.%s ' "$i"; else printf 'req_poll.%s ' "$i"; fi
 	done)"
 ktap_eq "blk_pvlens_driver_name" "$(cat "$vdev/pvlens/driver")" "pvlens_blk"
+
+# Each interrupt-driven hardware queue serves the CPUs its vector's
+# interrupts are spread to (virtio's managed affinity, as in-tree), so a
+# request completes where it was submitted.
+cpus() { # "0-1,3" or "0, 1" -> "0 1 3 "
+	tr ',' '\n' | tr -d ' ' | awk -F- 'NF { e = (NF > 1 ? $2 : $1); for (c = $1; c <= e; c++) print c }' |
+		sort -n | tr '\n' ' '
+}
+aff_ok=1
+checked=0
+for q in $(seq 0 $((want - npoll - 1))); do
+	irq=$(awk -v n="$(basename "$vdev")-req.$q" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts)
+	[ -n "$irq" ] || continue
+	checked=$((checked + 1))
+	a=$(cpus < "/proc/irq/$irq/smp_affinity_list")
+	b=$(cpus < "/sys/block/$disk/mq/$q/cpu_list")
+	echo "# req.$q: irq $irq to CPUs $a; hardware queue $q serves CPUs $b"
+	[ "$a" = "$b" ] || aff_ok=0
+done
+if [ "$checked" = 0 ]; then
+	ktap_skip "blk_queue_cpus_match_irq_affinity" "no per-queue MSI-X vectors"
+else
+	[ "$aff_ok" = 1 ]
+	ktap_result "blk_queue_cpus_match_irq_affinity"
+fi
 
 serial=$(qom serial)
 [ "$serial" = null ] && serial=""

@@ -138,16 +138,20 @@ else
 	ktap_skip "net_mq_stream_survives_channel_changes" "one queue pair"
 fi
 
-# host_rx_bpp FILE: FILE from the host; prints the sha256 of what arrived
-# and the guest's received bytes per packet (above a frame: the device hands
-# over the host's TSO segments whole, as the guest's TSO offloads allow).
-host_rx_bpp() {
+# transfer_bpp rx|tx FILE: FILE from the host (rx) or echoed through it
+# (tx); prints the sha256 of what arrived and the guest's bytes per packet
+# in that direction (above a frame: segments travel whole, GSO).
+transfer_bpp() {
 	local p0 b0 sha p
-	p0=$(pvnet_stat $NS_A "$IF" rx_packets)
-	b0=$(pvnet_stat $NS_A "$IF" rx_bytes)
-	sha=$(host_to_guest "$1")
-	p=$(( $(pvnet_stat $NS_A "$IF" rx_packets) - p0 ))
-	echo "$sha $(( ($(pvnet_stat $NS_A "$IF" rx_bytes) - b0) / (p ? p : 1) ))"
+	p0=$(pvnet_stat $NS_A "$IF" "$1_packets")
+	b0=$(pvnet_stat $NS_A "$IF" "$1_bytes")
+	if [ "$1" = rx ]; then
+		sha=$(host_to_guest "$2")
+	else
+		sha=$(guest_to_host "$2")
+	fi
+	p=$(( $(pvnet_stat $NS_A "$IF" "$1_packets") - p0 ))
+	echo "$sha $(( ($(pvnet_stat $NS_A "$IF" "$1_bytes") - b0) / (p ? p : 1) ))"
 }
 gro_hw() {
 	$IP netns exec $NS_A $ETHTOOL -k "$IF" | awk '$1 == "rx-gro-hw:" { print $2 }'
@@ -159,29 +163,18 @@ gro_hw() {
 ctrl0=$(pvnet_pv "$VDEV" ctrl ctrl_ops)
 $IP netns exec $NS_A $ETHTOOL -K "$IF" tx off sg off tso off rx-gro-hw off 2>/dev/null
 ctrl1=$(pvnet_pv "$VDEV" ctrl ctrl_ops)
-read -r sha bpp <<< "$(host_rx_bpp "$file")"
+read -r sha bpp <<< "$(transfer_bpp rx "$file")"
 echo "# offloads off: rx-gro-hw $(gro_hw), $((ctrl1 - ctrl0)) control commands, $bpp bytes per received packet"
 [ "$sha" = "$want" ] && [ "$(gro_hw)" = off ] && [ "$ctrl1" -gt "$ctrl0" ] &&
 	[ "$bpp" -le 1514 ]
 ktap_result "net_tap_host_to_guest_sha256_offloads_off_frames_only"
 ktap_eq "net_tap_guest_to_host_echo_sha256_offloads_off" "$(guest_to_host "$file")" "$want"
 $IP netns exec $NS_A $ETHTOOL -K "$IF" tx on sg on tso on rx-gro-hw on 2>/dev/null
-read -r sha bpp <<< "$(host_rx_bpp "$file")"
+read -r sha bpp <<< "$(transfer_bpp rx "$file")"
 echo "# offloads on again: rx-gro-hw $(gro_hw), $bpp bytes per received packet"
 [ "$sha" = "$want" ] && [ "$(gro_hw)" = on ] && [ "$bpp" -gt 1514 ]
 ktap_result "net_tap_host_to_guest_sha256_offloads_on_segments_whole"
 ktap_eq "net_tap_ctrl_commands_accepted" "$(pvnet_pv "$VDEV" ctrl ctrl_errors)" "0"
-
-# guest_echo_bpp FILE: echo FILE through the host; prints the sha256 of what
-# came back and the guest's sent bytes per packet (above a frame: GSO).
-guest_echo_bpp() {
-	local p0 b0 sha p
-	p0=$(pvnet_stat $NS_A "$IF" tx_packets)
-	b0=$(pvnet_stat $NS_A "$IF" tx_bytes)
-	sha=$(guest_to_host "$1")
-	p=$(( $(pvnet_stat $NS_A "$IF" tx_packets) - p0 ))
-	echo "$sha $(( ($(pvnet_stat $NS_A "$IF" tx_bytes) - b0) / (p ? p : 1) ))"
-}
 
 # reload_net ARGS...: pvlens_net loaded again with ARGS, the NIC back in
 # its namespace with the same neighbour (the device keeps its MAC).
@@ -206,12 +199,12 @@ tx_offloads() {
 PVNET_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net.ko | head -n 1)
 if reload_net csum=0 gso=0; then
 	ktap_eq "net_csum_gso_0_start_off_but_offered" "$(tx_offloads)" "off off"
-	read -r sha bpp <<< "$(guest_echo_bpp "$file")"
+	read -r sha bpp <<< "$(transfer_bpp tx "$file")"
 	echo "# csum=0 gso=0: $bpp bytes per sent packet"
 	[ "$sha" = "$want" ] && [ "$bpp" -le 1514 ]
 	ktap_result "net_csum_gso_0_echo_intact_frame_sized"
 	$IP netns exec $NS_A $ETHTOOL -K "$IF" tx on sg on tso on
-	read -r sha bpp <<< "$(guest_echo_bpp "$file")"
+	read -r sha bpp <<< "$(transfer_bpp tx "$file")"
 	echo "# ethtool -K tx on sg on tso on: $(tx_offloads), $bpp bytes per sent packet"
 	[ "$(tx_offloads)" = "on on" ] && [ "$sha" = "$want" ] && [ "$bpp" -gt 1514 ]
 	ktap_result "net_csum_gso_ethtool_K_on_echo_intact_gso_frames"
