@@ -63,7 +63,7 @@ reads=$(($(blk_stat "$disk" 1) - rd0))
 kicks=$(blk_sum "$disk" kicks)
 suppressed=$(blk_sum "$disk" kicks_suppressed)
 kicked=$(blk_sum "$disk" kicked_ops)
-batched=$(cat "$dbg"/*/histogram | awk '$1 == "kick_batch" { t += $4 } END { print t + 0 }')
+batched=$(blk_hist_total "$disk" kick_batch)
 multi=$(cat "$dbg"/*/histogram | awk '$1 == "kick_batch" && $2 > 1 { t += $4 } END { print t + 0 }')
 echo "# reads $reads; kicks $kicks (vp_notify $notified), suppressed $suppressed (kick_prepare $prepared), requests they carried $kicked, kicks with more than one $multi"
 

@@ -134,7 +134,7 @@ for n in $drv_names; do
 	drv0[$n]=$(blk_sum "$disk" "$n")
 done
 declare -A hist0
-for c in discard write_zeroes secure_erase get_id; do
+for c in secure_erase get_id; do
 	hist0[$c]=$(blk_hist_total "$disk" "$c")
 done
 for f in "$sim"/*_requests "$sim"/*_sectors "$sim"/*_ranges "$sim"/*_errors \

@@ -96,7 +96,7 @@ t_done="hist:keys=sector:lat=common_timestamp-\$ts0:onmatch(block.block_rq_issue
 # and trace_p50/trace_p99 (1 when that percentile agrees); false when the
 # kernel has no hist triggers or synthetic events.
 trace_run() {
-	local p theirs ours ok=0
+	local p theirs ours ok
 	echo "$syn u64 lat" >> $tr/synthetic_events 2> /dev/null &&
 		echo "$t_issue" > $tr/events/block/block_rq_issue/trigger &&
 		echo "$t_done" > $tr/events/block/block_rq_complete/trigger &&
