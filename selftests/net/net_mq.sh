@@ -3,16 +3,17 @@
 # pvlens_net against a (multiqueue) tap whose host side lives in a host
 # network namespace (harness backend "tap-netns"): offloads are real here
 # (CSUM, TSO, guest TSO with mergeable or big buffers).  Data must arrive
-# intact both ways with offloads on and off, the guest's counters must equal
-# the tap's, both queue pairs must carry traffic, and ethtool -L between 1
-# and 2 must work under a running bidirectional stream.  Last, the in-tree
+# intact both ways with offloads on and off, at MTU 1500 and 9000, the
+# guest's counters must equal the tap's, both queue pairs must carry
+# traffic, and ethtool -L between 1 and 2 must work under a running
+# bidirectional stream.  Last, the in-tree
 # module parameters csum and gso: loaded with both 0, transmit checksumming
 # and TSO start off, yet offered (ethtool -K turns them on, and the device
 # then gets GSO frames).
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 17
+ktap_plan 22
 trap '$IP netns del $NS_A 2>/dev/null' EXIT
 
 for d in $PVLENS_DEVICES; do
@@ -175,6 +176,41 @@ echo "# offloads on again: rx-gro-hw $(gro_hw), $bpp bytes per received packet"
 [ "$sha" = "$want" ] && [ "$(gro_hw)" = on ] && [ "$bpp" -gt 1514 ]
 ktap_result "net_tap_host_to_guest_sha256_offloads_on_segments_whole"
 ktap_eq "net_tap_ctrl_commands_accepted" "$(pvnet_pv "$VDEV" ctrl ctrl_errors)" "0"
+
+# MTU 9000 on both ends of the tap, where the offloads are real: with them
+# off, whole jumbo frames cross the device each way (more than a 1500-byte
+# frame, at most a 9000-byte one); with them on, segments still arrive whole.
+set_mtu() {
+	pvlens_host tap-exec "$TAP" ip link set dev "$tapdev" mtu "$1" >/dev/null &&
+		$IP -n $NS_A link set "$IF" mtu "$1"
+}
+if set_mtu 9000; then
+	ktap_eq "net_tap_mtu9000_ping_8972" "$(pvnet_ping $NS_A "$PEER" 8972 5)" "5"
+	$IP netns exec $NS_A $ETHTOOL -K "$IF" tx off sg off tso off rx-gro-hw off 2>/dev/null
+	read -r sha bpp <<< "$(transfer_bpp rx "$file")"
+	echo "# MTU 9000, offloads off: $bpp bytes per received packet"
+	[ "$sha" = "$want" ] && [ "$bpp" -gt 1514 ] && [ "$bpp" -le 9014 ]
+	ktap_result "net_tap_mtu9000_host_to_guest_sha256_offloads_off_jumbo_frames"
+	read -r sha bpp <<< "$(transfer_bpp tx "$file")"
+	echo "# MTU 9000, offloads off: $bpp bytes per sent packet"
+	[ "$sha" = "$want" ] && [ "$bpp" -gt 1514 ] && [ "$bpp" -le 9014 ]
+	ktap_result "net_tap_mtu9000_guest_to_host_echo_sha256_offloads_off_jumbo_frames"
+	$IP netns exec $NS_A $ETHTOOL -K "$IF" tx on sg on tso on rx-gro-hw on 2>/dev/null
+	read -r sha bpp <<< "$(transfer_bpp rx "$file")"
+	echo "# MTU 9000, offloads on: $bpp bytes per received packet"
+	[ "$sha" = "$want" ] && [ "$bpp" -gt 9014 ]
+	ktap_result "net_tap_mtu9000_host_to_guest_sha256_offloads_on_segments_whole"
+	ktap_eq "net_tap_mtu9000_guest_to_host_echo_sha256_offloads_on" \
+		"$(guest_to_host "$file")" "$want"
+else
+	for t in ping_8972 host_to_guest_sha256_offloads_off_jumbo_frames \
+		guest_to_host_echo_sha256_offloads_off_jumbo_frames \
+		host_to_guest_sha256_offloads_on_segments_whole \
+		guest_to_host_echo_sha256_offloads_on; do
+		ktap_fail "net_tap_mtu9000_$t"
+	done
+fi
+set_mtu 1500
 
 # reload_net ARGS...: pvlens_net loaded again with ARGS, the NIC back in
 # its namespace with the same neighbour (the device keeps its MAC).
