@@ -155,7 +155,7 @@ check-debug:
 # budget (README, "The debug lane in CI").  The sweeps over every kernel
 # allocation (faults-core, faults-blk, faults-net-bind) take an hour each:
 # not here.
-DEBUG_CI_TESTS ?= core,clock,blk-1q,blk-2q,net-mq,faults-blk-io,faults-blk-pvlens,faults-net-pvlens
+DEBUG_CI_TESTS ?= core,clock,blk-1q,blk-2q,net-mq,net-sim,faults-blk-io,faults-blk-pvlens,faults-net-pvlens
 .PHONY: check-debug-ci
 check-debug-ci:
 	$(MAKE) check-debug TESTS="$(DEBUG_CI_TESTS)"

@@ -7,46 +7,34 @@
  * that a test can hold the driver's counters against the device's own
  * (Documentation/blk.rst, selftests/block/blk_secure_erase.sh).
  *
- * It is its own virtio transport, as drivers/vdpa/vdpa_sim is: the ring is
- * made by vring_create_virtqueue() without the DMA API, so descriptor
- * addresses are guest-physical; the device side walks the split ring in a
- * work item and answers through vring_interrupt().
+ * The transport and the ring walking are pvlens_sim's (include/pvlens/sim.h);
+ * this file is the disk: it carries out each chain the driver makes
+ * available in the device's work item.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/blk_types.h>
-#include <linux/bottom_half.h>
-#include <linux/completion.h>
 #include <linux/debugfs.h>
-#include <linux/device.h>
-#include <linux/io.h>
-#include <linux/ioport.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/overflow.h>
-#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/virtio.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
-#include <linux/virtio_ring.h>
 #include <linux/vmalloc.h>
-#include <linux/workqueue.h>
-#include <xen/xen.h>
+#include <pvlens/sim.h>
 
 #define PVBLK_SIM_NAME		"pvlens_blk_sim"
 #define PVBLK_SIM_MAX_MB	4096
 /* Ring entries offered; also the longest chain the device accepts. */
-#define PVBLK_SIM_QUEUE_SIZE	256
+#define PVBLK_SIM_QUEUE_SIZE	PVLENS_SIM_MAX_CHAIN
 #define PVBLK_SIM_SEG_MAX	126
 /*
  * Each limit differs from its neighbours so that a test sees which one the
@@ -140,58 +128,26 @@ static const char * const pvblk_sim_stats[] = {
 
 static_assert(ARRAY_SIZE(pvblk_sim_stats) == PVBLK_SIM_NR_STATS);
 
-struct pvblk_sim_seg {
-	void *buf;
-	u32 len;
-};
-
 struct pvblk_sim {
-	struct virtio_device vdev;
-	struct device *root;
-	/* The virtio device's release ran: its memory may go. */
-	struct completion released;
-	struct work_struct work;
-	/* Serialises the device side: ring processing, reset, queue set-up. */
-	struct mutex lock;
-	/* Protects config space, @generation, @capacity, @status, @features. */
-	spinlock_t config_lock;
+	/* First: pvlens_sim's transport; config points at @config. */
+	struct pvlens_sim_dev sd;
 	struct virtio_blk_config config;
-	u32 generation;
 	u64 capacity;
-	u8 status;
-	u64 features;
 	u8 *disk;
 	u64 disk_sectors;
-	/* The request queue as the driver gave it to the device. */
-	struct virtqueue *vq;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	u16 num;
-	u16 last_avail;
-	u16 used_idx;
-	/* The chain being carried out: readable segments, then writable. */
-	struct pvblk_sim_seg seg[PVBLK_SIM_QUEUE_SIZE];
-	unsigned int nr_out;
-	unsigned int nr_in;
-	u64 out_len;
-	u64 in_len;
+	/* The chain being carried out. */
+	struct pvlens_sim_chain chain;
 	struct virtio_blk_discard_write_zeroes ranges[PVBLK_SIM_MAX_RANGES];
-	/* What the device did; written under @lock, read by debugfs. */
+	/* What the device did; written under sd.lock, read by debugfs. */
 	u64 stats[PVBLK_SIM_NR_CLASSES][PVBLK_SIM_NR_STATS];
 	u64 unsupported;
-	u64 malformed;
-	u64 interrupts;
-	atomic64_t notifies;
 	struct dentry *debugfs;
 };
 
 static struct pvblk_sim *pvblk_sim;
-static struct workqueue_struct *pvblk_sim_wq;
-
-static struct pvblk_sim *to_sim(struct virtio_device *vdev)
+static struct pvblk_sim *to_sim(struct pvlens_sim_dev *sd)
 {
-	return container_of(vdev, struct pvblk_sim, vdev);
+	return container_of(sd, struct pvblk_sim, sd);
 }
 
 /* The device is modern only: its config space is little-endian. */
@@ -220,317 +176,16 @@ static void pvblk_sim_init_config(struct pvblk_sim *sim)
 		__cpu_to_virtio32(true, PVBLK_SIM_ERASE_ALIGN);
 }
 
-static void pvblk_sim_get(struct virtio_device *vdev, unsigned int offset,
-			  void *buf, unsigned int len)
-{
-	struct pvblk_sim *sim = to_sim(vdev);
-	unsigned long flags;
-
-	/* Past the end of config space reads as zeros. */
-	if (offset > sizeof(sim->config) ||
-	    len > sizeof(sim->config) - offset) {
-		memset(buf, 0, len);
-		return;
-	}
-	spin_lock_irqsave(&sim->config_lock, flags);
-	memcpy(buf, (u8 *)&sim->config + offset, len);
-	spin_unlock_irqrestore(&sim->config_lock, flags);
-}
-
-/* Without VIRTIO_BLK_F_CONFIG_WCE every field is read-only. */
-static void pvblk_sim_set(struct virtio_device *vdev, unsigned int offset,
-			  const void *buf, unsigned int len)
-{
-}
-
-static u32 pvblk_sim_generation(struct virtio_device *vdev)
-{
-	return READ_ONCE(to_sim(vdev)->generation);
-}
-
-static u8 pvblk_sim_get_status(struct virtio_device *vdev)
-{
-	return READ_ONCE(to_sim(vdev)->status);
-}
-
-/* The device lets go of the ring, as when the driver disables a queue. */
-static void pvblk_sim_forget_queue(struct pvblk_sim *sim)
-{
-	sim->vq = NULL;
-	sim->desc = NULL;
-	sim->avail = NULL;
-	sim->used = NULL;
-	sim->num = 0;
-	sim->last_avail = 0;
-	sim->used_idx = 0;
-}
-
-/*
- * After a reset the device touches neither the ring nor the driver's
- * callbacks: ring processing holds @lock throughout.
- */
-static void pvblk_sim_reset(struct virtio_device *vdev)
-{
-	struct pvblk_sim *sim = to_sim(vdev);
-
-	mutex_lock(&sim->lock);
-	spin_lock_irq(&sim->config_lock);
-	WRITE_ONCE(sim->status, 0);
-	sim->features = 0;
-	spin_unlock_irq(&sim->config_lock);
-	pvblk_sim_forget_queue(sim);
-	mutex_unlock(&sim->lock);
-}
-
-static void pvblk_sim_set_status(struct virtio_device *vdev, u8 status)
-{
-	struct pvblk_sim *sim = to_sim(vdev);
-	unsigned long flags;
-	bool start;
-
-	if (!status) {
-		pvblk_sim_reset(vdev);
-		return;
-	}
-
-	spin_lock_irqsave(&sim->config_lock, flags);
-	/* Modern only: FEATURES_OK does not stick without VERSION_1. */
-	if (!(sim->features & BIT_ULL(VIRTIO_F_VERSION_1)))
-		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-	/* NEEDS_RESET is the device's to set and only a reset clears it. */
-	status |= sim->status & VIRTIO_CONFIG_S_NEEDS_RESET;
-	start = (status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-		!(sim->status & VIRTIO_CONFIG_S_DRIVER_OK);
-	WRITE_ONCE(sim->status, status);
-	spin_unlock_irqrestore(&sim->config_lock, flags);
-
-	/* Requests queued before DRIVER_OK have not been looked at. */
-	if (start)
-		queue_work(pvblk_sim_wq, &sim->work);
-}
-
-static u64 pvblk_sim_get_features(struct virtio_device *vdev)
-{
-	return PVBLK_SIM_FEATURES;
-}
-
-static int pvblk_sim_finalize_features(struct virtio_device *vdev)
-{
-	struct pvblk_sim *sim = to_sim(vdev);
-
-	/* Drops the ring features this transport does not implement. */
-	vring_transport_features(vdev);
-	spin_lock_irq(&sim->config_lock);
-	sim->features = vdev->features;
-	spin_unlock_irq(&sim->config_lock);
-	return 0;
-}
-
-static bool pvblk_sim_notify(struct virtqueue *vq)
-{
-	struct pvblk_sim *sim = to_sim(vq->vdev);
-
-	atomic64_inc(&sim->notifies);
-	/*
-	 * The driver may hold its virtqueue lock here, and the completion
-	 * callback takes it again: the device works elsewhere.
-	 */
-	queue_work(pvblk_sim_wq, &sim->work);
-	return true;
-}
-
-static void pvblk_sim_del_vqs(struct virtio_device *vdev)
-{
-	struct pvblk_sim *sim = to_sim(vdev);
-	struct virtqueue *vq, *n;
-
-	mutex_lock(&sim->lock);
-	pvblk_sim_forget_queue(sim);
-	mutex_unlock(&sim->lock);
-
-	list_for_each_entry_safe(vq, n, &vdev->vqs, list)
-		vring_del_virtqueue(vq);
-}
-
-/*
- * What a transport tells the device: ring size and addresses, then enable.
- * Without the DMA API the ring's "DMA" addresses are physical ones.
- */
-static void pvblk_sim_use_queue(struct pvblk_sim *sim, struct virtqueue *vq)
-{
-	mutex_lock(&sim->lock);
-	sim->num = virtqueue_get_vring_size(vq);
-	sim->desc = phys_to_virt(virtqueue_get_desc_addr(vq));
-	sim->avail = phys_to_virt(virtqueue_get_avail_addr(vq));
-	sim->used = phys_to_virt(virtqueue_get_used_addr(vq));
-	sim->last_avail = 0;
-	sim->used_idx = 0;
-	sim->vq = vq;
-	mutex_unlock(&sim->lock);
-}
-
-static int pvblk_sim_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
-			      struct virtqueue *vqs[],
-			      vq_callback_t *callbacks[],
-			      const char * const names[], const bool *ctx,
-			      struct irq_affinity *desc)
-{
-	struct pvblk_sim *sim = to_sim(vdev);
-	unsigned int i, queues = 0;
-	struct virtqueue *vq;
-	int err;
-
-	for (i = 0; i < nvqs; i++) {
-		vqs[i] = NULL;
-		if (!names[i])
-			continue;
-		/* One request queue, as any device without VIRTIO_BLK_F_MQ. */
-		if (queues++) {
-			err = -ENOENT;
-			goto err;
-		}
-		vq = vring_create_virtqueue(0, PVBLK_SIM_QUEUE_SIZE,
-					    SMP_CACHE_BYTES, vdev, true, true,
-					    ctx && ctx[i], pvblk_sim_notify,
-					    callbacks[i], names[i]);
-		if (!vq) {
-			err = -ENOMEM;
-			goto err;
-		}
-		vqs[i] = vq;
-		pvblk_sim_use_queue(sim, vq);
-	}
-	return 0;
-
-err:
-	pvblk_sim_del_vqs(vdev);
-	return err;
-}
-
-/* Callbacks run only from the work item: once it is idle none runs. */
-static void pvblk_sim_synchronize_cbs(struct virtio_device *vdev)
-{
-	flush_work(&to_sim(vdev)->work);
-}
-
-static const char *pvblk_sim_bus_name(struct virtio_device *vdev)
-{
-	return PVBLK_SIM_NAME;
-}
-
-static const struct virtio_config_ops pvblk_sim_config_ops = {
-	.get			= pvblk_sim_get,
-	.set			= pvblk_sim_set,
-	.generation		= pvblk_sim_generation,
-	.get_status		= pvblk_sim_get_status,
-	.set_status		= pvblk_sim_set_status,
-	.reset			= pvblk_sim_reset,
-	.find_vqs		= pvblk_sim_find_vqs,
-	.del_vqs		= pvblk_sim_del_vqs,
-	.synchronize_cbs	= pvblk_sim_synchronize_cbs,
-	.get_features		= pvblk_sim_get_features,
-	.finalize_features	= pvblk_sim_finalize_features,
-	.bus_name		= pvblk_sim_bus_name,
-};
-
-/*
- * The device reaches memory through the direct map: System RAM only, all
- * of the range (pfn_valid() would pass holes inside a memory section).
- */
-static bool pvblk_sim_is_ram(u64 addr, u32 len)
-{
-	u64 last;
-
-	if (!len)
-		return true;
-	if (check_add_overflow(addr, (u64)len - 1, &last))
-		return false;
-	return region_intersects(addr, len, IORESOURCE_SYSTEM_RAM,
-				 IORES_DESC_NONE) == REGION_INTERSECTS;
-}
-
-/*
- * Collects the chain at @head: readable segments first, then writable ones.
- * False for a chain no device may accept: a bad index, a loop, an indirect
- * descriptor (not offered), readable after writable, memory outside RAM, or
- * more bytes than a used length can report.
- */
-static bool pvblk_sim_read_chain(struct pvblk_sim *sim, u16 head)
-{
-	struct virtio_device *vdev = &sim->vdev;
-	unsigned int i = head, n = 0;
-
-	sim->nr_out = 0;
-	sim->nr_in = 0;
-	sim->out_len = 0;
-	sim->in_len = 0;
-	for (;;) {
-		struct vring_desc *d;
-		u16 flags;
-		u64 addr;
-		u32 len;
-
-		if (i >= sim->num || n == sim->num)
-			return false;
-		d = &sim->desc[i];
-		addr = virtio64_to_cpu(vdev, READ_ONCE(d->addr));
-		len = virtio32_to_cpu(vdev, READ_ONCE(d->len));
-		flags = virtio16_to_cpu(vdev, READ_ONCE(d->flags));
-		if ((flags & VRING_DESC_F_INDIRECT) || !pvblk_sim_is_ram(addr, len))
-			return false;
-		if (flags & VRING_DESC_F_WRITE) {
-			sim->in_len += len;
-			sim->nr_in++;
-		} else {
-			if (sim->nr_in)
-				return false;
-			sim->out_len += len;
-			sim->nr_out++;
-		}
-		sim->seg[n].buf = phys_to_virt(addr);
-		sim->seg[n].len = len;
-		n++;
-		if (!(flags & VRING_DESC_F_NEXT))
-			break;
-		i = virtio16_to_cpu(vdev, READ_ONCE(d->next));
-	}
-	return sim->out_len <= U32_MAX && sim->in_len <= U32_MAX;
-}
-
-/* @len bytes between @buf and the chain part @seg, from its byte @off. */
-static void pvblk_sim_xfer(struct pvblk_sim_seg *seg, unsigned int nr,
-			   u64 off, void *buf, u64 len, bool to_chain)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr && len; i++) {
-		u64 n;
-
-		if (off >= seg[i].len) {
-			off -= seg[i].len;
-			continue;
-		}
-		n = min_t(u64, seg[i].len - off, len);
-		if (to_chain)
-			memcpy(seg[i].buf + off, buf, n);
-		else
-			memcpy(buf, seg[i].buf + off, n);
-		buf += n;
-		len -= n;
-		off = 0;
-	}
-}
-
 /* From the readable part of the chain. */
 static void pvblk_sim_pull(struct pvblk_sim *sim, u64 off, void *buf, u64 len)
 {
-	pvblk_sim_xfer(sim->seg, sim->nr_out, off, buf, len, false);
+	pvlens_sim_pull(&sim->chain, off, buf, len);
 }
 
 /* Into the writable part of the chain. */
 static void pvblk_sim_push(struct pvblk_sim *sim, u64 off, void *buf, u64 len)
 {
-	pvblk_sim_xfer(sim->seg + sim->nr_out, sim->nr_in, off, buf, len, true);
+	pvlens_sim_push(&sim->chain, off, buf, len);
 }
 
 static bool pvblk_sim_in_range(struct pvblk_sim *sim, u64 sector, u64 n)
@@ -552,7 +207,7 @@ static __printf(3, 4) void pvblk_sim_refuse(struct pvblk_sim *sim,
 	vaf.fmt = fmt;
 	vaf.va = &args;
 	/* pr_*: dev_* would name the bound driver, not the device. */
-	pr_info_ratelimited("%s: %s refused: %pV\n", dev_name(&sim->vdev.dev),
+	pr_info_ratelimited("%s: %s refused: %pV\n", dev_name(&sim->sd.vdev.dev),
 			    pvblk_sim_classes[cls], &vaf);
 	va_end(args);
 }
@@ -576,7 +231,7 @@ static u8 pvblk_sim_rw(struct pvblk_sim *sim, bool write, u64 sector,
 		       u64 *sectors, u32 *used)
 {
 	u64 hdr = sizeof(struct virtio_blk_outhdr);
-	u64 bytes = write ? sim->out_len - hdr : sim->in_len - 1;
+	u64 bytes = write ? sim->chain.out_len - hdr : sim->chain.in_len - 1;
 	u64 n = bytes >> SECTOR_SHIFT;
 	void *at;
 
@@ -600,7 +255,7 @@ static u8 pvblk_sim_rw(struct pvblk_sim *sim, bool write, u64 sector,
 static u8 pvblk_sim_get_id(struct pvblk_sim *sim, u32 *used)
 {
 	char id[VIRTIO_BLK_ID_BYTES] = {};
-	u32 n = min_t(u64, sim->in_len - 1, sizeof(id));
+	u32 n = min_t(u64, sim->chain.in_len - 1, sizeof(id));
 
 	memcpy(id, serial, strnlen(serial, sizeof(id)));
 	pvblk_sim_push(sim, 0, id, n);
@@ -618,7 +273,7 @@ static u8 pvblk_sim_ranges(struct pvblk_sim *sim, unsigned int cls,
 {
 	struct virtio_blk_discard_write_zeroes *r = sim->ranges;
 	u64 hdr = sizeof(struct virtio_blk_outhdr);
-	u64 payload = sim->out_len - hdr;
+	u64 payload = sim->chain.out_len - hdr;
 	u32 max_sectors, max_segs, flags_ok = 0;
 	unsigned int i, n;
 
@@ -705,7 +360,7 @@ static int pvblk_sim_class(u32 type)
  */
 static bool pvblk_sim_negotiated(struct pvblk_sim *sim, int cls)
 {
-	u64 features = READ_ONCE(sim->features);
+	u64 features = READ_ONCE(sim->sd.features);
 
 	switch (cls) {
 	case PVBLK_SIM_FLUSH:
@@ -734,11 +389,11 @@ static bool pvblk_sim_request(struct pvblk_sim *sim, u32 *used)
 	u8 status;
 	int cls;
 
-	if (sim->out_len < sizeof(hdr) || !sim->in_len)
+	if (sim->chain.out_len < sizeof(hdr) || !sim->chain.in_len)
 		return false;
 	pvblk_sim_pull(sim, 0, &hdr, sizeof(hdr));
-	sector = virtio64_to_cpu(&sim->vdev, hdr.sector);
-	cls = pvblk_sim_class(virtio32_to_cpu(&sim->vdev, hdr.type));
+	sector = virtio64_to_cpu(&sim->sd.vdev, hdr.sector);
+	cls = pvblk_sim_class(virtio32_to_cpu(&sim->sd.vdev, hdr.type));
 	*used = 1;
 
 	if (!pvblk_sim_negotiated(sim, cls))
@@ -768,124 +423,54 @@ static bool pvblk_sim_request(struct pvblk_sim *sim, u32 *used)
 	}
 	if (status != VIRTIO_BLK_S_OK)
 		*used = 1;
-	pvblk_sim_push(sim, sim->in_len - 1, &status, 1);
+	pvblk_sim_push(sim, sim->chain.in_len - 1, &status, 1);
 	return true;
 }
 
-static bool pvblk_sim_running(struct pvblk_sim *sim)
+/*
+ * Carries out every request the driver made available, answering in
+ * batches.  False on a chain that is no request at all.
+ */
+static bool pvblk_sim_process(struct pvlens_sim_dev *sd)
 {
-	u8 status = READ_ONCE(sim->status);
-
-	return sim->vq && (status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !(status & VIRTIO_CONFIG_S_NEEDS_RESET);
-}
-
-static void pvblk_sim_add_used(struct pvblk_sim *sim, u16 head, u32 len)
-{
-	vring_used_elem_t *e = &sim->used->ring[sim->used_idx % sim->num];
-
-	e->id = cpu_to_virtio32(&sim->vdev, head);
-	e->len = cpu_to_virtio32(&sim->vdev, len);
-	sim->used_idx++;
-}
-
-static void pvblk_sim_publish(struct pvblk_sim *sim)
-{
-	struct virtio_device *vdev = &sim->vdev;
-	irqreturn_t ret;
-
-	/* The entries before the index that shows them. */
-	virt_wmb();
-	WRITE_ONCE(sim->used->idx, cpu_to_virtio16(vdev, sim->used_idx));
-	/*
-	 * The index before the driver's flag: the driver clears the flag and
-	 * then reads the index, so one side always sees the other.
-	 */
-	virt_mb();
-	if (READ_ONCE(sim->avail->flags) &
-	    cpu_to_virtio16(vdev, VRING_AVAIL_F_NO_INTERRUPT))
-		return;
-	/* As an interrupt would: softirqs raised by completions run at once. */
-	local_bh_disable();
-	ret = vring_interrupt(0, sim->vq);
-	local_bh_enable();
-	if (ret == IRQ_HANDLED)
-		sim->interrupts++;
-}
-
-/* What a device does on a driver error: stop, ask for a reset. */
-static void pvblk_sim_needs_reset(struct pvblk_sim *sim)
-{
-	spin_lock_irq(&sim->config_lock);
-	WRITE_ONCE(sim->status, sim->status | VIRTIO_CONFIG_S_NEEDS_RESET);
-	spin_unlock_irq(&sim->config_lock);
-	sim->malformed++;
-	pr_warn("%s: malformed request at avail %u, asking for a reset\n",
-		dev_name(&sim->vdev.dev), sim->last_avail);
-}
-
-static void pvblk_sim_work(struct work_struct *work)
-{
-	struct pvblk_sim *sim = container_of(work, struct pvblk_sim, work);
-	struct virtio_device *vdev = &sim->vdev;
+	struct pvblk_sim *sim = to_sim(sd);
+	struct pvlens_sim_vq *svq = &sd->vqs[0];
 	unsigned int pending = 0;
-	bool broken = false;
-	u16 avail, head;
+	bool ok = true;
 	u32 used;
+	int got;
 
-	mutex_lock(&sim->lock);
-	while (pvblk_sim_running(sim)) {
-		avail = virtio16_to_cpu(vdev, READ_ONCE(sim->avail->idx));
-		if (avail == sim->last_avail)
-			break;
-		/* More new entries than the ring holds: the index is garbage. */
-		if ((u16)(avail - sim->last_avail) > sim->num) {
-			broken = true;
+	while ((got = pvlens_sim_pop(sd, svq, &sim->chain)) > 0) {
+		if (!pvblk_sim_request(sim, &used)) {
+			ok = false;
 			break;
 		}
-		/* The entry and its chain were written before the index. */
-		virt_rmb();
-		head = virtio16_to_cpu(vdev,
-				       READ_ONCE(sim->avail->ring[sim->last_avail % sim->num]));
-		if (!pvblk_sim_read_chain(sim, head) ||
-		    !pvblk_sim_request(sim, &used)) {
-			broken = true;
-			break;
-		}
-		pvblk_sim_add_used(sim, head, used);
-		sim->last_avail++;
+		pvlens_sim_add_used(sd, svq, sim->chain.head, used);
 		if (++pending == PVBLK_SIM_BATCH) {
-			pvblk_sim_publish(sim);
+			pvlens_sim_publish(sd, svq);
 			pending = 0;
 			cond_resched();
 		}
 	}
 	if (pending)
-		pvblk_sim_publish(sim);
-	if (broken)
-		pvblk_sim_needs_reset(sim);
-	mutex_unlock(&sim->lock);
-
-	if (broken)
-		virtio_config_changed(vdev);
+		pvlens_sim_publish(sd, svq);
+	return ok && got == 0;
 }
+
+static const struct pvlens_sim_ops pvblk_sim_ops = {
+	.process	= pvblk_sim_process,
+};
 
 static int pvblk_sim_config_show(struct seq_file *m, void *v)
 {
 	struct pvblk_sim *sim = m->private;
 	struct virtio_blk_config c;
-	u64 features;
 	u16 num;
-	u8 status;
 
-	spin_lock_irq(&sim->config_lock);
-	c = sim->config;
-	features = sim->features;
-	status = sim->status;
-	spin_unlock_irq(&sim->config_lock);
-	mutex_lock(&sim->lock);
-	num = sim->num;
-	mutex_unlock(&sim->lock);
+	pvlens_sim_read_config(&sim->sd, &c);
+	mutex_lock(&sim->sd.lock);
+	num = sim->sd.vqs[0].num;
+	mutex_unlock(&sim->sd.lock);
 
 	seq_printf(m, "capacity_sectors %llu\n",
 		   __virtio64_to_cpu(true, c.capacity));
@@ -911,9 +496,7 @@ static int pvblk_sim_config_show(struct seq_file *m, void *v)
 		   __virtio32_to_cpu(true, c.secure_erase_sector_alignment));
 	seq_printf(m, "queue_size_max %u\n", PVBLK_SIM_QUEUE_SIZE);
 	seq_printf(m, "queue_size %u\n", num);
-	seq_printf(m, "device_features 0x%llx\n", PVBLK_SIM_FEATURES);
-	seq_printf(m, "driver_features 0x%llx\n", features);
-	seq_printf(m, "status 0x%x\n", status);
+	pvlens_sim_show_status(m, &sim->sd);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvblk_sim_config);
@@ -935,23 +518,14 @@ static int pvblk_sim_capacity_set(void *data, u64 val)
 	if (!val || val > sim->disk_sectors ||
 	    val % (blk_size >> SECTOR_SHIFT))
 		return -EINVAL;
-	spin_lock_irq(&sim->config_lock);
+	pvlens_sim_config_lock(&sim->sd);
 	WRITE_ONCE(sim->capacity, val);
 	sim->config.capacity = __cpu_to_virtio64(true, val);
-	WRITE_ONCE(sim->generation, sim->generation + 1);
-	spin_unlock_irq(&sim->config_lock);
+	pvlens_sim_config_unlock(&sim->sd);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(pvblk_sim_capacity_fops, pvblk_sim_capacity_get,
 			 pvblk_sim_capacity_set, "%llu\n");
-
-static int pvblk_sim_notifies_get(void *data, u64 *val)
-{
-	*val = atomic64_read(&((struct pvblk_sim *)data)->notifies);
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(pvblk_sim_notifies_fops, pvblk_sim_notifies_get,
-			 NULL, "%llu\n");
 
 static ssize_t pvblk_sim_config_changed_write(struct file *file,
 					      const char __user *ubuf,
@@ -965,7 +539,7 @@ static ssize_t pvblk_sim_config_changed_write(struct file *file,
 	if (err)
 		return err;
 	if (on)
-		virtio_config_changed(&sim->vdev);
+		virtio_config_changed(&sim->sd.vdev);
 	return count;
 }
 
@@ -996,10 +570,7 @@ static void pvblk_sim_debugfs_add(struct pvblk_sim *sim)
 		}
 	}
 	debugfs_create_u64("unsupported", 0444, dir, &sim->unsupported);
-	debugfs_create_u64("malformed", 0444, dir, &sim->malformed);
-	debugfs_create_u64("interrupts", 0444, dir, &sim->interrupts);
-	debugfs_create_file_unsafe("notifies", 0444, dir, sim,
-				   &pvblk_sim_notifies_fops);
+	pvlens_sim_debugfs_add(&sim->sd, dir);
 	debugfs_create_file("config", 0444, dir, sim, &pvblk_sim_config_fops);
 	debugfs_create_file_unsafe("capacity_sectors", 0644, dir, sim,
 				   &pvblk_sim_capacity_fops);
@@ -1007,21 +578,11 @@ static void pvblk_sim_debugfs_add(struct pvblk_sim *sim)
 			    &pvblk_sim_config_changed_fops);
 }
 
-static void pvblk_sim_release(struct device *dev)
-{
-	struct pvblk_sim *sim = to_sim(dev_to_virtio(dev));
-
-	complete(&sim->released);
-}
-
 static int __init pvblk_sim_init(void)
 {
 	struct pvblk_sim *sim;
 	int err = -ENOMEM;
 
-	/* Under Xen rings use the DMA API: addresses would not be physical. */
-	if (xen_domain())
-		return -ENODEV;
 	if (!size_mb || size_mb > PVBLK_SIM_MAX_MB) {
 		pr_err("size_mb %u is not 1..%u\n", size_mb, PVBLK_SIM_MAX_MB);
 		return -EINVAL;
@@ -1042,57 +603,38 @@ static int __init pvblk_sim_init(void)
 		return -EINVAL;
 	}
 
-	pvblk_sim_wq = alloc_workqueue(PVBLK_SIM_NAME, WQ_MEM_RECLAIM, 0);
-	if (!pvblk_sim_wq)
-		return -ENOMEM;
 	sim = kzalloc(sizeof(*sim), GFP_KERNEL);
 	if (!sim)
-		goto out_destroy_wq;
-	init_completion(&sim->released);
-	INIT_WORK(&sim->work, pvblk_sim_work);
-	mutex_init(&sim->lock);
-	spin_lock_init(&sim->config_lock);
-	atomic64_set(&sim->notifies, 0);
+		return -ENOMEM;
 	sim->disk_sectors = (u64)size_mb << (20 - SECTOR_SHIFT);
 	sim->disk = vzalloc((size_t)size_mb << 20);
 	if (!sim->disk)
 		goto out_free_sim;
 	pvblk_sim_init_config(sim);
 
-	sim->root = root_device_register(PVBLK_SIM_NAME);
-	if (IS_ERR(sim->root)) {
-		err = PTR_ERR(sim->root);
+	sim->sd.ops = &pvblk_sim_ops;
+	sim->sd.name = PVBLK_SIM_NAME;
+	sim->sd.device_features = PVBLK_SIM_FEATURES;
+	sim->sd.config = &sim->config;
+	sim->sd.config_size = sizeof(sim->config);
+	sim->sd.queue_size = PVBLK_SIM_QUEUE_SIZE;
+	/* One request queue, as any device without VIRTIO_BLK_F_MQ. */
+	sim->sd.max_vqs = 1;
+	err = pvlens_sim_register(&sim->sd, VIRTIO_ID_BLOCK);
+	if (err)
 		goto out_free_disk;
-	}
-	sim->vdev.dev.parent = sim->root;
-	sim->vdev.dev.release = pvblk_sim_release;
-	sim->vdev.config = &pvblk_sim_config_ops;
-	sim->vdev.id.device = VIRTIO_ID_BLOCK;
-
-	err = register_virtio_device(&sim->vdev);
-	if (err) {
-		/* Initialised by now: only the last reference frees it. */
-		put_device(&sim->vdev.dev);
-		wait_for_completion(&sim->released);
-		goto out_unregister_root;
-	}
 	/* Only now: its controls act on a registered device. */
 	pvblk_sim_debugfs_add(sim);
 	pvblk_sim = sim;
 	pr_info("%s: %llu blocks of %u bytes, serial \"%s\"\n",
-		dev_name(&sim->vdev.dev),
+		dev_name(&sim->sd.vdev.dev),
 		sim->disk_sectors / (blk_size >> SECTOR_SHIFT), blk_size, serial);
 	return 0;
 
-out_unregister_root:
-	root_device_unregister(sim->root);
 out_free_disk:
 	vfree(sim->disk);
 out_free_sim:
-	mutex_destroy(&sim->lock);
 	kfree(sim);
-out_destroy_wq:
-	destroy_workqueue(pvblk_sim_wq);
 	return err;
 }
 
@@ -1101,15 +643,8 @@ static void __exit pvblk_sim_exit(void)
 	struct pvblk_sim *sim = pvblk_sim;
 
 	debugfs_remove_recursive(sim->debugfs);
-	/* Unbinds the driver first, which resets the device. */
-	unregister_virtio_device(&sim->vdev);
-	/* A sysfs reader may still hold the device: free it only after. */
-	wait_for_completion(&sim->released);
-	/* Drains a notification that came after the last reset. */
-	destroy_workqueue(pvblk_sim_wq);
-	root_device_unregister(sim->root);
+	pvlens_sim_unregister(&sim->sd);
 	vfree(sim->disk);
-	mutex_destroy(&sim->lock);
 	kfree(sim);
 }
 module_init(pvblk_sim_init);
