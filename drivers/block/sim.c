@@ -49,6 +49,8 @@
 #define PVBLK_SIM_ERASE_ALIGN		8
 /* Ranges one request may carry: what pvlens_blk could ever send. */
 #define PVBLK_SIM_MAX_RANGES		256
+/* Request queues served with VIRTIO_BLK_F_MQ. */
+#define PVBLK_SIM_MAX_QUEUES	(PVLENS_SIM_MAX_VQS - 1)
 /* Requests answered per interrupt while a long run of them is processed. */
 #define PVBLK_SIM_BATCH		32
 
@@ -70,7 +72,18 @@ MODULE_PARM_DESC(size_mb, "RAM disk size in MiB, 1..4096 (default 64)");
 static unsigned int blk_size = SECTOR_SIZE;
 module_param(blk_size, uint, 0444);
 MODULE_PARM_DESC(blk_size,
-		 "Logical block size offered, a power of two from 512 to the page size (default 512)");
+		 "Logical block size offered, a power of two from 512 to the page size (default 512); any other value is offered as nonsense");
+
+/* Config values no device should offer, to see the driver refuse or clamp. */
+static int num_queues = -1;
+module_param(num_queues, int, 0444);
+MODULE_PARM_DESC(num_queues,
+		 "-1 (default): no VIRTIO_BLK_F_MQ; 0..65535: MQ offered with this num_queues, up to 16 served");
+
+static unsigned long long capacity;
+module_param(capacity, ullong, 0444);
+MODULE_PARM_DESC(capacity,
+		 "Capacity in 512-byte sectors that config space reports, 0 (default): the RAM disk's; requests are checked against the RAM disk");
 
 static char *serial = "pvlens-blk-sim";
 module_param(serial, charp, 0444);
@@ -141,6 +154,9 @@ struct pvblk_sim {
 	/* What the device did; written under sd.lock, read by debugfs. */
 	u64 stats[PVBLK_SIM_NR_CLASSES][PVBLK_SIM_NR_STATS];
 	u64 unsupported;
+	/* Answers still to give a used length of 0; those given so. */
+	u32 short_used;
+	u64 shortened;
 	struct dentry *debugfs;
 };
 
@@ -150,13 +166,23 @@ static struct pvblk_sim *to_sim(struct pvlens_sim_dev *sd)
 	return container_of(sd, struct pvblk_sim, sd);
 }
 
+/* Sectors per block: 1 for a blk_size that is none. */
+static unsigned int pvblk_sim_block_sectors(void)
+{
+	if (blk_size < SECTOR_SIZE || blk_size > PAGE_SIZE ||
+	    !is_power_of_2(blk_size))
+		return 1;
+	return blk_size >> SECTOR_SHIFT;
+}
+
 /* The device is modern only: its config space is little-endian. */
 static void pvblk_sim_init_config(struct pvblk_sim *sim)
 {
 	struct virtio_blk_config *c = &sim->config;
 
-	sim->capacity = sim->disk_sectors;
-	c->capacity = __cpu_to_virtio64(true, sim->capacity);
+	sim->capacity = min_not_zero(capacity, sim->disk_sectors);
+	c->capacity = __cpu_to_virtio64(true, capacity ?: sim->capacity);
+	c->num_queues = __cpu_to_virtio16(true, num_queues);
 	c->seg_max = __cpu_to_virtio32(true, PVBLK_SIM_SEG_MAX);
 	c->blk_size = __cpu_to_virtio32(true, blk_size);
 	c->max_discard_sectors =
@@ -428,13 +454,13 @@ static bool pvblk_sim_request(struct pvblk_sim *sim, u32 *used)
 }
 
 /*
- * Carries out every request the driver made available, answering in
- * batches.  False on a chain that is no request at all.
+ * Carries out every request the driver made available on @svq, answering
+ * in batches.  False on a chain that is no request at all.
  */
-static bool pvblk_sim_process(struct pvlens_sim_dev *sd)
+static bool pvblk_sim_process_vq(struct pvblk_sim *sim,
+				 struct pvlens_sim_vq *svq)
 {
-	struct pvblk_sim *sim = to_sim(sd);
-	struct pvlens_sim_vq *svq = &sd->vqs[0];
+	struct pvlens_sim_dev *sd = &sim->sd;
 	unsigned int pending = 0;
 	bool ok = true;
 	u32 used;
@@ -444,6 +470,12 @@ static bool pvblk_sim_process(struct pvlens_sim_dev *sd)
 		if (!pvblk_sim_request(sim, &used)) {
 			ok = false;
 			break;
+		}
+		/* The status is written; the used length says it is not. */
+		if (sim->short_used) {
+			sim->short_used--;
+			sim->shortened++;
+			used = 0;
 		}
 		pvlens_sim_add_used(sd, svq, sim->chain.head, used);
 		if (++pending == PVBLK_SIM_BATCH) {
@@ -455,6 +487,16 @@ static bool pvblk_sim_process(struct pvlens_sim_dev *sd)
 	if (pending)
 		pvlens_sim_publish(sd, svq);
 	return ok && got == 0;
+}
+
+static bool pvblk_sim_process(struct pvlens_sim_dev *sd)
+{
+	unsigned int i;
+
+	for (i = 0; i < sd->nr_vqs; i++)
+		if (!pvblk_sim_process_vq(to_sim(sd), &sd->vqs[i]))
+			return false;
+	return true;
 }
 
 static const struct pvlens_sim_ops pvblk_sim_ops = {
@@ -477,6 +519,7 @@ static int pvblk_sim_config_show(struct seq_file *m, void *v)
 	seq_printf(m, "disk_sectors %llu\n", sim->disk_sectors);
 	seq_printf(m, "seg_max %u\n", __virtio32_to_cpu(true, c.seg_max));
 	seq_printf(m, "blk_size %u\n", __virtio32_to_cpu(true, c.blk_size));
+	seq_printf(m, "num_queues %u\n", __virtio16_to_cpu(true, c.num_queues));
 	seq_printf(m, "max_discard_sectors %u\n",
 		   __virtio32_to_cpu(true, c.max_discard_sectors));
 	seq_printf(m, "max_discard_seg %u\n",
@@ -516,7 +559,7 @@ static int pvblk_sim_capacity_set(void *data, u64 val)
 	struct pvblk_sim *sim = data;
 
 	if (!val || val > sim->disk_sectors ||
-	    val % (blk_size >> SECTOR_SHIFT))
+	    val % pvblk_sim_block_sectors())
 		return -EINVAL;
 	pvlens_sim_config_lock(&sim->sd);
 	WRITE_ONCE(sim->capacity, val);
@@ -570,6 +613,8 @@ static void pvblk_sim_debugfs_add(struct pvblk_sim *sim)
 		}
 	}
 	debugfs_create_u64("unsupported", 0444, dir, &sim->unsupported);
+	debugfs_create_u32("short_used", 0644, dir, &sim->short_used);
+	debugfs_create_u64("shortened", 0444, dir, &sim->shortened);
 	pvlens_sim_debugfs_add(&sim->sd, dir);
 	debugfs_create_file("config", 0444, dir, sim, &pvblk_sim_config_fops);
 	debugfs_create_file_unsafe("capacity_sectors", 0644, dir, sim,
@@ -587,10 +632,8 @@ static int __init pvblk_sim_init(void)
 		pr_err("size_mb %u is not 1..%u\n", size_mb, PVBLK_SIM_MAX_MB);
 		return -EINVAL;
 	}
-	if (blk_size < SECTOR_SIZE || blk_size > PAGE_SIZE ||
-	    !is_power_of_2(blk_size)) {
-		pr_err("blk_size %u is not a power of two from %u to %lu\n",
-		       blk_size, SECTOR_SIZE, PAGE_SIZE);
+	if (num_queues < -1 || num_queues > U16_MAX) {
+		pr_err("num_queues %d is not -1..%u\n", num_queues, U16_MAX);
 		return -EINVAL;
 	}
 	if (strlen(serial) > VIRTIO_BLK_ID_BYTES) {
@@ -615,11 +658,13 @@ static int __init pvblk_sim_init(void)
 	sim->sd.ops = &pvblk_sim_ops;
 	sim->sd.name = PVBLK_SIM_NAME;
 	sim->sd.device_features = PVBLK_SIM_FEATURES;
+	if (num_queues >= 0)
+		sim->sd.device_features |= BIT_ULL(VIRTIO_BLK_F_MQ);
 	sim->sd.config = &sim->config;
 	sim->sd.config_size = sizeof(sim->config);
 	sim->sd.queue_size = PVBLK_SIM_QUEUE_SIZE;
-	/* One request queue, as any device without VIRTIO_BLK_F_MQ. */
-	sim->sd.max_vqs = 1;
+	/* One request queue without VIRTIO_BLK_F_MQ. */
+	sim->sd.max_vqs = clamp(num_queues, 1, PVBLK_SIM_MAX_QUEUES);
 	err = pvlens_sim_register(&sim->sd, VIRTIO_ID_BLOCK);
 	if (err)
 		goto out_free_disk;
@@ -628,7 +673,7 @@ static int __init pvblk_sim_init(void)
 	pvblk_sim = sim;
 	pr_info("%s: %llu blocks of %u bytes, serial \"%s\"\n",
 		dev_name(&sim->sd.vdev.dev),
-		sim->disk_sectors / (blk_size >> SECTOR_SHIFT), blk_size, serial);
+		sim->disk_sectors / pvblk_sim_block_sectors(), blk_size, serial);
 	return 0;
 
 out_free_disk:

@@ -2931,6 +2931,130 @@ static void pvnet_remove(struct virtio_device *vdev)
 	free_netdev(vi->dev);
 }
 
+#ifdef CONFIG_PM_SLEEP
+/* What a freeze does with the transmit rings: the packets the device sent
+ * are counted as sent, the rest as dropped, and BQL starts again empty.
+ */
+static void pvnet_freeze_tx(struct pvnet_info *vi)
+{
+	unsigned int i, unsent;
+	struct sk_buff *skb;
+
+	for (i = 0; i < vi->max_queue_pairs; i++) {
+		struct pvnet_sq *sq = &vi->sq[i];
+		struct netdev_queue *txq = netdev_get_tx_queue(vi->dev, i);
+
+		__netif_tx_lock_bh(txq);
+		pvnet_free_old_xmit(sq, txq, false);
+		unsent = 0;
+		while ((skb = virtqueue_detach_unused_buf(sq->vq)) != NULL) {
+			dev_kfree_skb(skb);
+			unsent++;
+		}
+		pvlens_inflight_sub(sq->pq, unsent);
+		u64_stats_update_begin(&sq->stats.syncp);
+		sq->stats.dropped += unsent;
+		u64_stats_update_end(&sq->stats.syncp);
+		sq->burst_ts = 0;
+		clear_bit(PVNET_SQ_FULL_STOP, &sq->state);
+		netdev_tx_reset_queue(txq);
+		__netif_tx_unlock_bh(txq);
+	}
+}
+
+/* System sleep and hibernation, as in-tree: the device is reset and its
+ * queues deleted, the interface, its settings and counters stay.
+ */
+static int pvnet_freeze(struct virtio_device *vdev)
+{
+	struct pvnet_info *vi = vdev->priv;
+	struct net_device *dev = vi->dev;
+	unsigned int i;
+	void *buf;
+
+	/* The virtio core stopped config_changed() calls before this. */
+	flush_work(&vi->config_work);
+	pvnet_rx_mode_work_enable(vi, false);
+	cancel_work_sync(&vi->rx_mode_work);
+
+	netif_tx_lock_bh(dev);
+	netif_device_detach(dev);
+	netif_tx_unlock_bh(dev);
+	if (netif_running(dev))
+		pvnet_close(dev);
+
+	virtio_reset_device(vdev);
+	pvnet_freeze_tx(vi);
+	for (i = 0; i < vi->max_queue_pairs; i++) {
+		while ((buf = virtqueue_detach_unused_buf(vi->rq[i].vq)))
+			pvnet_rq_recycle(vi->rq[i].vq, buf);
+	}
+	pvnet_clean_affinity(vi);
+	vdev->config->del_vqs(vdev);
+	return 0;
+}
+
+/* @vlan_dev is the VLAN's device, NULL for VID 0: ours comes as @arg. */
+static int pvnet_restore_vid(struct net_device *vlan_dev, int vid, void *arg)
+{
+	struct pvnet_info *vi = arg;
+
+	return pvnet_vlan_rx_add_vid(vi->dev, htons(ETH_P_8021Q), vid);
+}
+
+/* The queues again, then what the reset made the device forget: queue
+ * pairs, MAC address, guest offloads, VLAN filter, receive mode.  The
+ * in-tree driver sends only the queue pairs.
+ */
+static int pvnet_restore(struct virtio_device *vdev)
+{
+	struct pvnet_info *vi = vdev->priv;
+	struct net_device *dev = vi->dev;
+	struct scatterlist sg;
+	int err;
+
+	err = pvnet_find_vqs(vi);
+	if (err)
+		return err;
+	virtio_device_ready(vdev);
+
+	rtnl_lock();
+	if (netif_running(dev))
+		pvnet_open(dev);
+	netif_tx_lock_bh(dev);
+	netif_device_attach(dev);
+	netif_tx_unlock_bh(dev);
+
+	if (pvnet_set_queues(vi, vi->curr_queue_pairs)) {
+		vi->curr_queue_pairs = 1;
+		netif_set_real_num_tx_queues(dev, 1);
+		netif_set_real_num_rx_queues(dev, 1);
+	}
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_MAC_ADDR)) {
+		memcpy(vi->ctrl->mac, dev->dev_addr, ETH_ALEN);
+		sg_init_one(&sg, vi->ctrl->mac, ETH_ALEN);
+		if (!pvnet_send_command(vi, VIRTIO_NET_CTRL_MAC,
+					VIRTIO_NET_CTRL_MAC_ADDR_SET, &sg))
+			dev_warn(&vdev->dev, "device refused MAC address %pM\n",
+				 dev->dev_addr);
+	}
+	if (vi->guest_offloads != vi->guest_offloads_capable &&
+	    virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS))
+		pvnet_set_guest_offloads(vi, vi->guest_offloads);
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VLAN))
+		vlan_for_each(dev, pvnet_restore_vid, vi);
+	rtnl_unlock();
+
+	pvnet_set_affinity(vi);
+	pvnet_rx_mode_work_enable(vi, true);
+	pvnet_set_rx_mode(dev);
+	/* The link may have changed while the device slept. */
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_STATUS))
+		schedule_work(&vi->config_work);
+	return 0;
+}
+#endif
+
 static const struct virtio_device_id pvnet_id_table[] = {
 	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
 	{ 0 },
@@ -2960,6 +3084,10 @@ static struct virtio_driver pvnet_driver = {
 	.probe = pvnet_probe,
 	.remove = pvnet_remove,
 	.config_changed = pvnet_config_changed,
+#ifdef CONFIG_PM_SLEEP
+	.freeze = pvnet_freeze,
+	.restore = pvnet_restore,
+#endif
 };
 
 static int __init pvnet_init(void)

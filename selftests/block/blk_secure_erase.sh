@@ -18,31 +18,6 @@ ko=$(find "$PVLENS_TOP/drivers/block" -name pvlens_blk_sim.ko | head -n 1)
 serial=pvlens-se-test
 mib=$((1024 * 1024))
 
-# sim_disk: the vdX that pvlens_blk made of the simulated device.
-sim_disk() {
-	local d
-	for d in $(blk_disks); do
-		case "$(blk_vdev "$d")" in
-		/sys/devices/pvlens_blk_sim/virtio*) echo "$d"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-# wait_sim_disk present|absent: up to 10 s.
-wait_sim_disk() {
-	local _
-	for _ in $(seq 100); do
-		if [ "$1" = present ]; then
-			sim_disk > /dev/null && return 0
-		else
-			sim_disk > /dev/null || return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
 # cfg NAME: a value the device offers (its debugfs config file).
 cfg() {
 	awk -v k="$1" '$1 == k { print $2 }' "$sim/config"
@@ -99,15 +74,15 @@ if [ -d /sys/module/pvlens_blk_sim ]; then
 	for p in size_mb blk_size; do
 		params+=("$p=$(cat "/sys/module/pvlens_blk_sim/parameters/$p")")
 	done
-	rmmod pvlens_blk_sim && wait_sim_disk absent &&
+	rmmod pvlens_blk_sim && blk_wait_sim_disk absent &&
 		[ ! -e /sys/devices/pvlens_blk_sim ] && [ ! -e "$sim" ]
 	ktap_result "blk_sim_unload_removes_device_and_disk"
 else
 	ktap_skip "blk_sim_unload_removes_device_and_disk" "pvlens_blk_sim was not loaded"
 fi
 
-insmod "$ko" "${params[@]}" serial="$serial" && wait_sim_disk present
-disk=$(sim_disk)
+insmod "$ko" "${params[@]}" serial="$serial" && blk_wait_sim_disk present
+disk=$(blk_sim_disk)
 if [ -z "$disk" ] ||
 	[ "$(basename "$(readlink -f "$(blk_vdev "$disk")/driver")")" != pvlens_blk ]; then
 	ktap_fail "blk_sim_load_binds_pvlens_blk"
@@ -329,10 +304,10 @@ ktap_eq "blk_sim_no_malformed_or_unsupported_request" "$(simd malformed) $(simd 
 # Whatever the block layer builds, the driver must not send the device more
 # than it accepts.  Then the device as the configuration had it, for the
 # tests that follow.
-rmmod pvlens_blk_sim && wait_sim_disk absent &&
+rmmod pvlens_blk_sim && blk_wait_sim_disk absent &&
 	insmod "$ko" "${params[@]}" max_secure_erase_sectors=256 max_secure_erase_seg=2 &&
-	wait_sim_disk present
-disk=$(sim_disk)
+	blk_wait_sim_disk present
+disk=$(blk_sim_disk)
 dev=/dev/$disk
 echo "# tight limits: $disk, max_discard_segments $(cat "/sys/block/$disk/queue/max_discard_segments")"
 ktap_eq "blk_sim_tight_erase_limits_cap_discard_max" \
@@ -353,10 +328,10 @@ ktap_result "blk_sim_tight_erase_limits_erased_exactly_the_range"
 # capping the discard limit there would stop the block layer splitting
 # discards, so the driver gives up secure erase instead, says so once, and
 # discard keeps the device's own limit.
-rmmod pvlens_blk_sim && wait_sim_disk absent &&
+rmmod pvlens_blk_sim && blk_wait_sim_disk absent &&
 	insmod "$ko" "${params[@]}" max_secure_erase_sectors=4 &&
-	wait_sim_disk present
-disk=$(sim_disk)
+	blk_wait_sim_disk present
+disk=$(blk_sim_disk)
 dev=/dev/$disk
 ktap_eq "blk_sim_erase_below_granularity_said_once" \
 	"$(dmesg | grep -c "max_secure_erase_sectors 4 is below the discard granularity, feature disabled")" 1
@@ -369,7 +344,7 @@ blkdiscard -f -o "$mib" -l $((8 * mib)) "$dev" && is_zero 1 8 &&
 	region_is 0 1 /tmp/se_pat 0 && region_is 9 1 /tmp/se_pat 9
 ktap_result "blk_sim_erase_below_granularity_8m_discard_zeroes_its_range"
 
-rmmod pvlens_blk_sim && wait_sim_disk absent && insmod "$ko" "${params[@]}" &&
-	wait_sim_disk present
+rmmod pvlens_blk_sim && blk_wait_sim_disk absent && insmod "$ko" "${params[@]}" &&
+	blk_wait_sim_disk present
 ktap_result "blk_sim_reloaded_for_next_tests"
 ktap_exit

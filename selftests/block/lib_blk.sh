@@ -198,3 +198,28 @@ blk_recovery_skip() {
 blk_pci_of() {
 	basename "$(dirname "$(blk_vdev "$1")")"
 }
+
+# blk_sim_disk: the vdX that pvlens_blk made of pvlens_blk_sim's device.
+blk_sim_disk() {
+	local d
+	for d in $(blk_disks); do
+		case "$(blk_vdev "$d")" in
+		/sys/devices/pvlens_blk_sim/virtio*) echo "$d"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# blk_wait_sim_disk present|absent: up to 10 s.
+blk_wait_sim_disk() {
+	local _
+	for _ in $(seq 100); do
+		if [ "$1" = present ]; then
+			blk_sim_disk > /dev/null && return 0
+		else
+			blk_sim_disk > /dev/null || return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}

@@ -93,3 +93,33 @@ pvlens_wait_event() {
 	done
 	return 1
 }
+
+# Calls of a kernel function counted by a kprobe event (group pvlens_test):
+# pvlens_kprobe_add NAME SYMBOL, pvlens_kprobe_hits NAME, pvlens_kprobe_del
+# NAME.  The count is the kernel's own (kprobe_profile).  Adding fails
+# where the kernel has no kprobe events.
+PVLENS_TRACING=/sys/kernel/tracing
+[ -e $PVLENS_TRACING/kprobe_events ] || PVLENS_TRACING=/sys/kernel/debug/tracing
+pvlens_kprobe_add() {
+	[ -e "$PVLENS_TRACING/kprobe_events" ] || return 1
+	echo "p:pvlens_test/$1 $2" >> "$PVLENS_TRACING/kprobe_events" &&
+		echo 1 > "$PVLENS_TRACING/events/pvlens_test/$1/enable"
+}
+pvlens_kprobe_hits() {
+	awk -v n="$1" '$1 == n || $1 == "pvlens_test/" n { print $2 }' \
+		"$PVLENS_TRACING/kprobe_profile"
+}
+pvlens_kprobe_del() {
+	[ -e "$PVLENS_TRACING/events/pvlens_test/$1" ] || return 0
+	echo 0 > "$PVLENS_TRACING/events/pvlens_test/$1/enable"
+	echo "-:pvlens_test/$1" >> "$PVLENS_TRACING/kprobe_events"
+}
+
+# pvlens_pm_cycle VIRTIO_DEV: the PM core's system-sleep sequence for one
+# virtio device (virtio_device_freeze(), then virtio_device_restore()),
+# through pvlens_sim's debugfs file (Documentation/ABI/testing/debugfs-pvlens-sim).
+# False, and no output, where the kernel has no system sleep (PM_SLEEP).
+pvlens_pm_cycle() {
+	[ -e /sys/kernel/debug/pvlens_sim/pm_cycle ] || return 1
+	echo "$1" > /sys/kernel/debug/pvlens_sim/pm_cycle
+}
