@@ -286,6 +286,11 @@ struct pvnet_info {
 	/* Guards rx_mode_work_enabled: no rx mode work after remove starts. */
 	spinlock_t rx_mode_lock;
 	bool rx_mode_work_enabled;
+
+	/* Under rtnl: between freeze and a successful restore the device has
+	 * no virtqueues, NAPI is off and the interface detached.
+	 */
+	bool frozen;
 };
 
 /* skb->cb while the driver owns a transmitted skb. */
@@ -1418,7 +1423,8 @@ static bool pvnet_send_command(struct pvnet_info *vi, u8 class, u8 cmd,
 	u64 start;
 	int ret;
 
-	if (!vi->has_cvq)
+	/* Frozen, there is no control queue: restore tells the device. */
+	if (!vi->has_cvq || READ_ONCE(vi->frozen))
 		return false;
 
 	mutex_lock(&vi->cvq_lock);
@@ -1599,6 +1605,10 @@ static int pvnet_vlan_rx_add_vid(struct net_device *dev, __be16 proto, u16 vid)
 	struct pvnet_info *vi = netdev_priv(dev);
 	struct scatterlist sg;
 
+	/* Restore gives the device every VLAN the stack has then. */
+	if (vi->frozen)
+		return 0;
+
 	vi->ctrl->vid = cpu_to_virtio16(vi->vdev, vid);
 	sg_init_one(&sg, &vi->ctrl->vid, sizeof(vi->ctrl->vid));
 	if (!pvnet_send_command(vi, VIRTIO_NET_CTRL_VLAN,
@@ -1612,6 +1622,9 @@ static int pvnet_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
 {
 	struct pvnet_info *vi = netdev_priv(dev);
 	struct scatterlist sg;
+
+	if (vi->frozen)
+		return 0;
 
 	vi->ctrl->vid = cpu_to_virtio16(vi->vdev, vid);
 	sg_init_one(&sg, &vi->ctrl->vid, sizeof(vi->ctrl->vid));
@@ -1670,6 +1683,10 @@ static int pvnet_close(struct net_device *dev)
 {
 	struct pvnet_info *vi = netdev_priv(dev);
 	unsigned int i;
+
+	/* Freeze closed it already; restore will not reopen it. */
+	if (vi->frozen)
+		return 0;
 
 	/* NAPI must not requeue the refill work, which re-enables NAPI. */
 	pvnet_disable_delayed_refill(vi);
@@ -2923,8 +2940,11 @@ static void pvnet_remove(struct virtio_device *vdev)
 	unregister_netdev(vi->dev);
 
 	virtio_reset_device(vdev);
-	pvnet_free_unused_bufs(vi);
-	pvnet_clean_affinity(vi);
+	/* A failed restore left no virtqueues to empty. */
+	if (!vi->frozen) {
+		pvnet_free_unused_bufs(vi);
+		pvnet_clean_affinity(vi);
+	}
 	vdev->config->del_vqs(vdev);
 	pvnet_stats_destroy(vi);
 	pvnet_free_queues(vi);
@@ -2956,14 +2976,21 @@ static void pvnet_freeze_tx(struct pvnet_info *vi)
 		sq->stats.dropped += unsent;
 		u64_stats_update_end(&sq->stats.syncp);
 		sq->burst_ts = 0;
+		sq->cb_opaque = 0;
 		clear_bit(PVNET_SQ_FULL_STOP, &sq->state);
 		netdev_tx_reset_queue(txq);
+		/* Woken by a completion before NAPI stopped: stopped for good
+		 * now, until restore attaches the interface.
+		 */
+		netif_tx_stop_queue(txq);
 		__netif_tx_unlock_bh(txq);
 	}
 }
 
 /* System sleep and hibernation, as in-tree: the device is reset and its
- * queues deleted, the interface, its settings and counters stay.
+ * queues deleted, the interface, its settings and counters stay.  Under
+ * rtnl, unlike in-tree, so that no ethtool, VLAN or link change runs
+ * against the queues as they go (pm_cycle in the tests freezes no tasks).
  */
 static int pvnet_freeze(struct virtio_device *vdev)
 {
@@ -2977,20 +3004,31 @@ static int pvnet_freeze(struct virtio_device *vdev)
 	pvnet_rx_mode_work_enable(vi, false);
 	cancel_work_sync(&vi->rx_mode_work);
 
+	rtnl_lock();
 	netif_tx_lock_bh(dev);
 	netif_device_detach(dev);
 	netif_tx_unlock_bh(dev);
 	if (netif_running(dev))
 		pvnet_close(dev);
+	WRITE_ONCE(vi->frozen, true);
 
 	virtio_reset_device(vdev);
 	pvnet_freeze_tx(vi);
 	for (i = 0; i < vi->max_queue_pairs; i++) {
-		while ((buf = virtqueue_detach_unused_buf(vi->rq[i].vq)))
-			pvnet_rq_recycle(vi->rq[i].vq, buf);
+		struct pvnet_rq *rq = &vi->rq[i];
+
+		while ((buf = virtqueue_detach_unused_buf(rq->vq)))
+			pvnet_rq_recycle(rq->vq, buf);
+		/* A callback after NAPI stopped: no latency spans the sleep. */
+		WRITE_ONCE(rq->irq_ts, 0);
+		rq->cb_opaque = 0;
 	}
+	/* A command the device never answered is gone with the queue. */
+	if (vi->cvq_dead)
+		pvlens_inflight_sub(vi->cvq_pq, 1);
 	pvnet_clean_affinity(vi);
 	vdev->config->del_vqs(vdev);
+	rtnl_unlock();
 	return 0;
 }
 
@@ -3013,12 +3051,17 @@ static int pvnet_restore(struct virtio_device *vdev)
 	struct scatterlist sg;
 	int err;
 
-	err = pvnet_find_vqs(vi);
-	if (err)
-		return err;
-	virtio_device_ready(vdev);
-
 	rtnl_lock();
+	/* On failure the driver stays frozen: remove() copes with that. */
+	err = pvnet_find_vqs(vi);
+	if (err) {
+		rtnl_unlock();
+		return err;
+	}
+	virtio_device_ready(vdev);
+	WRITE_ONCE(vi->frozen, false);
+	vi->cvq_dead = false;
+
 	if (netif_running(dev))
 		pvnet_open(dev);
 	netif_tx_lock_bh(dev);
@@ -3043,9 +3086,9 @@ static int pvnet_restore(struct virtio_device *vdev)
 		pvnet_set_guest_offloads(vi, vi->guest_offloads);
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VLAN))
 		vlan_for_each(dev, pvnet_restore_vid, vi);
+	pvnet_set_affinity(vi);
 	rtnl_unlock();
 
-	pvnet_set_affinity(vi);
 	pvnet_rx_mode_work_enable(vi, true);
 	pvnet_set_rx_mode(dev);
 	/* The link may have changed while the device slept. */

@@ -75,6 +75,7 @@ enum pvnet_sim_kind {
 	PVNET_SIM_GOOD,
 	PVNET_SIM_SHORT,
 	PVNET_SIM_TOO_LONG,
+	PVNET_SIM_TOO_LONG_LATER,
 	PVNET_SIM_NUM_BUFFERS_ZERO,
 	PVNET_SIM_NUM_BUFFERS_OVER,
 	PVNET_SIM_NUM_BUFFERS_MISSING,
@@ -90,6 +91,7 @@ static const char * const pvnet_sim_kinds[] = {
 	[PVNET_SIM_GOOD]		= "good",
 	[PVNET_SIM_SHORT]		= "short",
 	[PVNET_SIM_TOO_LONG]		= "too_long",
+	[PVNET_SIM_TOO_LONG_LATER]	= "too_long_later",
 	[PVNET_SIM_NUM_BUFFERS_ZERO]	= "num_buffers_zero",
 	[PVNET_SIM_NUM_BUFFERS_OVER]	= "num_buffers_over",
 	[PVNET_SIM_NUM_BUFFERS_MISSING]	= "num_buffers_missing",
@@ -353,6 +355,7 @@ static int pvnet_sim_inject(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
 	struct {
 		u16 head;
 		u32 len;
+		u32 in_len;
 	} used[PVNET_SIM_MAX_BUFS];
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	u16 last_avail = svq->last_avail;
@@ -363,7 +366,7 @@ static int pvnet_sim_inject(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
 
 	if (!pvlens_sim_running(sd) || pvnet_sim_is_ctrl(sim, 0))
 		return -ENETDOWN;
-	if (!mergeable && kind >= PVNET_SIM_NUM_BUFFERS_ZERO &&
+	if (!mergeable && kind >= PVNET_SIM_TOO_LONG_LATER &&
 	    kind <= PVNET_SIM_NUM_BUFFERS_MISSING)
 		return -EOPNOTSUPP;
 	pkt = pvnet_sim_build(sim, payload, &len);
@@ -391,16 +394,23 @@ static int pvnet_sim_inject(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
 		pvlens_sim_push(c, 0, pkt + off, take);
 		used[n].head = c->head;
 		used[n].len = take;
+		used[n].in_len = c->in_len;
 		off += take;
 		n++;
 	}
 
+	/* Its second buffer must exist to be wrong. */
+	err = -EMSGSIZE;
+	if (kind == PVNET_SIM_TOO_LONG_LATER && n < 2)
+		goto out_unpop;
 	pvnet_sim_header(&hdr, kind, len - PVNET_SIM_HDR_LEN, n);
 	pvlens_sim_push(&sim->first, 0, &hdr, sizeof(hdr));
 	if (kind == PVNET_SIM_SHORT)
 		used[0].len = PVNET_SIM_HDR_LEN + ETH_HLEN - 1;
 	else if (kind == PVNET_SIM_TOO_LONG)
 		used[0].len = sim->first.in_len + 1;
+	else if (kind == PVNET_SIM_TOO_LONG_LATER)
+		used[1].len = used[1].in_len + 1;
 	for (i = 0; i < n; i++)
 		pvlens_sim_add_used(sd, svq, used[i].head, used[i].len);
 	pvlens_sim_publish(sd, svq);

@@ -177,6 +177,10 @@ static void pvlens_sim_use_queue(struct pvlens_sim_dev *sd,
 	struct pvlens_sim_vq *svq;
 
 	mutex_lock(&sd->lock);
+	if (WARN_ON_ONCE(sd->nr_vqs == PVLENS_SIM_MAX_VQS)) {
+		mutex_unlock(&sd->lock);
+		return;
+	}
 	svq = &sd->vqs[sd->nr_vqs++];
 	svq->num = virtqueue_get_vring_size(vq);
 	svq->desc = phys_to_virt(virtqueue_get_desc_addr(vq));
@@ -651,7 +655,12 @@ static ssize_t pvlens_sim_pm_cycle_write(struct file *file,
 	device_lock(dev);
 	err = -ENXIO;
 	if (dev->driver) {
-		err = virtio_device_freeze(vdev);
+		struct virtio_driver *drv = drv_to_virtio(dev->driver);
+
+		/* Without them the restore would reset a live driver's rings. */
+		err = -EOPNOTSUPP;
+		if (drv->freeze && drv->restore)
+			err = virtio_device_freeze(vdev);
 		if (!err)
 			err = virtio_device_restore(vdev);
 	}

@@ -123,3 +123,15 @@ pvlens_pm_cycle() {
 	[ -e /sys/kernel/debug/pvlens_sim/pm_cycle ] || return 1
 	echo "$1" > /sys/kernel/debug/pvlens_sim/pm_cycle
 }
+
+# pvlens_wait_until SECONDS CMD...: until CMD succeeds, every 0.1 s; false
+# when SECONDS pass first.
+pvlens_wait_until() {
+	local n=$(($1 * 10)) _
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}

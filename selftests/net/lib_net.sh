@@ -25,12 +25,10 @@ pvnet_ifaces() {
 
 # pvnet_wait_ifaces N: until N pvlens_net interfaces exist (5 s).
 pvnet_wait_ifaces() {
-	local _
-	for _ in $(seq 50); do
-		[ "$(pvnet_ifaces | wc -l)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	pvlens_wait_until 5 pvnet_have_ifaces "$1"
+}
+pvnet_have_ifaces() {
+	[ "$(pvnet_ifaces | wc -l)" -ge "$1" ]
 }
 
 # pvnet_vdev IFACE: the virtio device directory (pvlens/ lives there).

@@ -4,7 +4,7 @@
 # guest that writes what the test asks for (drivers/net/sim.c).  In each
 # receive mode (mergeable, big, small buffers): every kind of packet no
 # device may write (used length short of the headers or beyond the buffer,
-# num_buffers 0, beyond what was posted or with buffers missing, unknown
+# the first's or a later one's, num_buffers 0, beyond what was posted or with buffers missing, unknown
 # header flags, checksum beyond the packet, unknown GSO type, GSO size 0,
 # hdr_len beyond the packet) is dropped and counted once in its own
 # counter and the interface's, and the good datagram after it arrives; a
@@ -27,6 +27,7 @@ RX=/tmp/pvsim_rx
 # kind, the driver's counter for it, the interface statistic it raises.
 KINDS="short:rx_drop_short:rx_length_errors
 too_long:rx_drop_too_long:rx_length_errors
+too_long_later:rx_drop_too_long:rx_length_errors
 num_buffers_zero:rx_drop_num_buffers:rx_length_errors
 num_buffers_over:rx_drop_num_buffers:rx_length_errors
 num_buffers_missing:rx_drop_num_buffers:rx_length_errors
@@ -66,20 +67,14 @@ inject() { echo "$*" > "$SIM/inject"; }
 rx0() { pvnet_pv "$VDEV" rx-0 "$1"; }
 ifstat() { pvnet_stat $NS "$IF" "$1"; }
 
-# wait_rx N: the interface has received N packets.
-wait_rx() {
-	local _
-	for _ in $(seq 50); do
-		[ "$(ifstat rx_packets)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# wait_rx N: until the interface has received N packets (5 s).
+received() { [ "$(ifstat rx_packets)" -ge "$1" ]; }
+wait_rx() { pvlens_wait_until 5 received "$1"; }
 
 # run_mode NAME MODE ARGS...: the matrix above with the device loaded with
 # ARGS, whose receive buffers must be MODE.
 run_mode() {
-	local m=$1 mode=$2 sizes good=0 k c e c0 e0 d0 p0 c1 e1 d1 p1 got
+	local m=$1 mode=$2 sizes good=0 k c e c0 e0 d0 p0 c1 e1 d1 p1 got size
 	local rp0 rb0 sp0 sb0 tp0 tb0 stp0 stb0 intact corrupt
 	shift 2
 	if ! sim_load "$@"; then
@@ -112,15 +107,20 @@ run_mode() {
 	wait_rx $((rp0 + good))
 
 	while IFS=: read -r k c e; do
-		if [ "$mode" != mergeable ] && [ "${k#num_buffers}" != "$k" ]; then
-			# Without MRG_RXBUF the header's num_buffers means nothing.
+		if [ "$mode" != mergeable ] && { [ "${k#num_buffers}" != "$k" ] ||
+			[ "$k" = too_long_later ]; }; then
+			# Without MRG_RXBUF a packet is one buffer, and the
+			# header's num_buffers means nothing.
 			inject "$k" 2>/dev/null
 			ktap_check "net_sim_${m}_${k}_not_applicable" [ $? -ne 0 ]
 			continue
 		fi
 		c0=$(rx0 "$c"); e0=$(ifstat "$e"); d0=$(ifstat rx_dropped)
 		p0=$(ifstat rx_packets)
-		inject "$k" 200 && inject good 200 && good=$((good + 1))
+		# A later buffer needs a packet of several, whatever their size.
+		size=200
+		[ "$k" = too_long_later ] && size=6000
+		inject "$k" $size && inject good 200 && good=$((good + 1))
 		wait_rx $((p0 + 1))
 		c1=$(rx0 "$c"); e1=$(ifstat "$e"); d1=$(ifstat rx_dropped)
 		p1=$(ifstat rx_packets)
