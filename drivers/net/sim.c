@@ -104,6 +104,13 @@ static const char * const pvnet_sim_kinds[] = {
 
 static_assert(ARRAY_SIZE(pvnet_sim_kinds) == PVNET_SIM_NR_KINDS);
 
+/* One buffer of a packet being written: its used entry to be. */
+struct pvnet_sim_used {
+	u16 head;
+	u32 len;
+	u32 in_len;
+};
+
 struct pvnet_sim {
 	/* First: pvlens_sim's transport; config points at @config. */
 	struct pvlens_sim_dev sd;
@@ -111,6 +118,8 @@ struct pvnet_sim {
 	/* The chain being worked on, and a received packet's first one. */
 	struct pvlens_sim_chain chain;
 	struct pvlens_sim_chain first;
+	/* The buffers of the packet being written (off the stack). */
+	struct pvnet_sim_used used[PVNET_SIM_MAX_BUFS];
 	/* What the device did; written under sd.lock, read by debugfs. */
 	u64 tx_packets;
 	u64 tx_bytes;
@@ -352,11 +361,7 @@ static int pvnet_sim_inject(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
 	struct pvlens_sim_dev *sd = &sim->sd;
 	struct pvlens_sim_vq *svq = &sd->vqs[0];
 	bool mergeable = pvnet_sim_has(sim, VIRTIO_NET_F_MRG_RXBUF);
-	struct {
-		u16 head;
-		u32 len;
-		u32 in_len;
-	} used[PVNET_SIM_MAX_BUFS];
+	struct pvnet_sim_used *used = sim->used;
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	u16 last_avail = svq->last_avail;
 	unsigned int n = 0, i;
