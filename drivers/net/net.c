@@ -1498,6 +1498,16 @@ static int pvnet_set_queues(struct pvnet_info *vi, u16 queue_pairs)
 	return 0;
 }
 
+/* At probe and restore: the pairs in use, or the one a reset leaves. */
+static void pvnet_set_queues_or_one(struct pvnet_info *vi)
+{
+	if (!pvnet_set_queues(vi, vi->curr_queue_pairs))
+		return;
+	vi->curr_queue_pairs = 1;
+	netif_set_real_num_tx_queues(vi->dev, 1);
+	netif_set_real_num_rx_queues(vi->dev, 1);
+}
+
 static int pvnet_set_guest_offloads(struct pvnet_info *vi, u64 offloads)
 {
 	struct scatterlist sg;
@@ -1634,28 +1644,33 @@ static int pvnet_vlan_rx_kill_vid(struct net_device *dev, __be16 proto,
 	return 0;
 }
 
+/* CTRL_MAC_ADDR_SET of @addr; false, with a message, when refused. */
+static bool pvnet_send_mac(struct pvnet_info *vi, const u8 *addr)
+{
+	struct scatterlist sg;
+
+	memcpy(vi->ctrl->mac, addr, ETH_ALEN);
+	sg_init_one(&sg, vi->ctrl->mac, ETH_ALEN);
+	if (pvnet_send_command(vi, VIRTIO_NET_CTRL_MAC,
+			       VIRTIO_NET_CTRL_MAC_ADDR_SET, &sg))
+		return true;
+	dev_warn(&vi->vdev->dev, "device refused MAC address %pM\n", addr);
+	return false;
+}
+
 static int pvnet_set_mac_address(struct net_device *dev, void *p)
 {
 	struct pvnet_info *vi = netdev_priv(dev);
 	struct sockaddr *addr = p;
-	struct scatterlist sg;
 	int ret;
 
 	ret = eth_prepare_mac_addr_change(dev, p);
 	if (ret)
 		return ret;
 
-	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_CTRL_MAC_ADDR)) {
-		memcpy(vi->ctrl->mac, addr->sa_data, ETH_ALEN);
-		sg_init_one(&sg, vi->ctrl->mac, ETH_ALEN);
-		if (!pvnet_send_command(vi, VIRTIO_NET_CTRL_MAC,
-					VIRTIO_NET_CTRL_MAC_ADDR_SET, &sg)) {
-			dev_warn(&vi->vdev->dev,
-				 "device refused MAC address %pM\n",
-				 addr->sa_data);
-			return -EINVAL;
-		}
-	}
+	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_CTRL_MAC_ADDR) &&
+	    !pvnet_send_mac(vi, addr->sa_data))
+		return -EINVAL;
 	eth_commit_mac_addr_change(dev, p);
 	return 0;
 }
@@ -2015,6 +2030,17 @@ static void pvnet_rq_recycle(struct virtqueue *vq, void *buf)
 	pvlens_inflight_sub(rq->pq, 1);
 }
 
+/* @n packets a reset took back from the ring unsent: dropped, no longer
+ * in flight.  Under the tx lock.
+ */
+static void pvnet_tx_unsent(struct pvnet_sq *sq, unsigned int n)
+{
+	pvlens_inflight_sub(sq->pq, n);
+	u64_stats_update_begin(&sq->stats.syncp);
+	sq->stats.dropped += n;
+	u64_stats_update_end(&sq->stats.syncp);
+}
+
 /* Counted only: pvnet_tx_resize() accounts them under the tx lock. */
 static void pvnet_sq_recycle(struct virtqueue *vq, void *buf)
 {
@@ -2078,10 +2104,7 @@ static int pvnet_tx_resize(struct pvnet_info *vi, struct pvnet_sq *sq,
 
 	__netif_tx_lock_bh(txq);
 	if (sq->recycled) {
-		pvlens_inflight_sub(sq->pq, sq->recycled);
-		u64_stats_update_begin(&sq->stats.syncp);
-		sq->stats.dropped += sq->recycled;
-		u64_stats_update_end(&sq->stats.syncp);
+		pvnet_tx_unsent(sq, sq->recycled);
 		/* Queued to BQL, never to complete; the ring is empty now.  With
 		 * nothing recycled BQL still matches the ring: leave it.
 		 */
@@ -2875,25 +2898,12 @@ static int pvnet_probe(struct virtio_device *vdev)
 	virtio_device_ready(vdev);
 	pvnet_rx_mode_work_enable(vi, true);
 
-	err = pvnet_set_queues(vi, vi->curr_queue_pairs);
-	if (err) {
-		/* The device keeps using one pair after reset. */
-		vi->curr_queue_pairs = 1;
-		netif_set_real_num_tx_queues(dev, 1);
-		netif_set_real_num_rx_queues(dev, 1);
-	}
+	pvnet_set_queues_or_one(vi);
 	pvnet_set_affinity(vi);
 
 	if (!virtio_has_feature(vdev, VIRTIO_NET_F_MAC) &&
-	    virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_MAC_ADDR)) {
-		struct scatterlist sg;
-
-		memcpy(vi->ctrl->mac, dev->dev_addr, ETH_ALEN);
-		sg_init_one(&sg, vi->ctrl->mac, ETH_ALEN);
-		if (!pvnet_send_command(vi, VIRTIO_NET_CTRL_MAC,
-					VIRTIO_NET_CTRL_MAC_ADDR_SET, &sg))
-			dev_warn(&vdev->dev, "device refused random MAC\n");
-	}
+	    virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_MAC_ADDR))
+		pvnet_send_mac(vi, dev->dev_addr);
 	rtnl_unlock();
 
 	for (i = 0; i < ARRAY_SIZE(pvnet_guest_offloads); i++)
@@ -2971,10 +2981,7 @@ static void pvnet_freeze_tx(struct pvnet_info *vi)
 			dev_kfree_skb(skb);
 			unsent++;
 		}
-		pvlens_inflight_sub(sq->pq, unsent);
-		u64_stats_update_begin(&sq->stats.syncp);
-		sq->stats.dropped += unsent;
-		u64_stats_update_end(&sq->stats.syncp);
+		pvnet_tx_unsent(sq, unsent);
 		sq->burst_ts = 0;
 		sq->cb_opaque = 0;
 		clear_bit(PVNET_SQ_FULL_STOP, &sq->state);
@@ -3048,7 +3055,6 @@ static int pvnet_restore(struct virtio_device *vdev)
 {
 	struct pvnet_info *vi = vdev->priv;
 	struct net_device *dev = vi->dev;
-	struct scatterlist sg;
 	int err;
 
 	rtnl_lock();
@@ -3068,19 +3074,9 @@ static int pvnet_restore(struct virtio_device *vdev)
 	netif_device_attach(dev);
 	netif_tx_unlock_bh(dev);
 
-	if (pvnet_set_queues(vi, vi->curr_queue_pairs)) {
-		vi->curr_queue_pairs = 1;
-		netif_set_real_num_tx_queues(dev, 1);
-		netif_set_real_num_rx_queues(dev, 1);
-	}
-	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_MAC_ADDR)) {
-		memcpy(vi->ctrl->mac, dev->dev_addr, ETH_ALEN);
-		sg_init_one(&sg, vi->ctrl->mac, ETH_ALEN);
-		if (!pvnet_send_command(vi, VIRTIO_NET_CTRL_MAC,
-					VIRTIO_NET_CTRL_MAC_ADDR_SET, &sg))
-			dev_warn(&vdev->dev, "device refused MAC address %pM\n",
-				 dev->dev_addr);
-	}
+	pvnet_set_queues_or_one(vi);
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_MAC_ADDR))
+		pvnet_send_mac(vi, dev->dev_addr);
 	if (vi->guest_offloads != vi->guest_offloads_capable &&
 	    virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS))
 		pvnet_set_guest_offloads(vi, vi->guest_offloads);

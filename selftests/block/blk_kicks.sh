@@ -13,8 +13,7 @@ ktap_plan 6
 disk=$(blk_disk_of d0)
 vdev=$(blk_vdev "$disk")
 dbg=/sys/kernel/debug/pvlens/$(basename "$vdev")
-tracing=/sys/kernel/tracing
-[ -e $tracing/kprobe_events ] || tracing=/sys/kernel/debug/tracing
+tracing=$PVLENS_TRACING
 names="kicks_eq_vp_notify_kprobe kicks_and_suppressed_eq_kick_prepare_kprobe
 	kick_batch_histogram_holds_every_kick kicks_carry_batches
 	fewer_kicks_than_reads no_errors"
@@ -25,7 +24,7 @@ names="kicks_eq_vp_notify_kprobe kicks_and_suppressed_eq_kick_prepare_kprobe
 # of virtioN.  Only this disk's count (9p, the root, kicks too).
 filter="if dev == ${vdev##*virtio}"
 probe_add() {
-	echo "p:pvlens_test/$1 $2 dev=+0(+32(%di)):s32" >> $tracing/kprobe_events &&
+	echo "p:pvlens_test/$1 $2 dev=+0(+32(%di)):s32" >> "$tracing/kprobe_events" &&
 		echo "hist:keys=dev:vals=hitcount $filter" > "$tracing/events/pvlens_test/$1/trigger"
 }
 probe_count() {
@@ -34,7 +33,7 @@ probe_count() {
 }
 probe_del() {
 	echo "!hist:keys=dev:vals=hitcount $filter" > "$tracing/events/pvlens_test/$1/trigger"
-	echo "-:pvlens_test/$1" >> $tracing/kprobe_events
+	echo "-:pvlens_test/$1" >> "$tracing/kprobe_events"
 }
 
 if ! probe_add blk_notify vp_notify 2> /dev/null ||
