@@ -9,8 +9,11 @@
  * see each dropped and counted and the next packet arrive intact
  * (Documentation/net.rst, selftests/net/net_sim.sh).  Its config space is
  * set by module parameters, nonsense included (max_virtqueue_pairs 0, no
- * MAC).  What the driver sends is counted and answered: every transmitted
- * frame, every control command.
+ * MAC), and so are the offloads it offers (host_tso, host_ecn, guest_ecn).
+ * What the driver sends is counted and answered: every transmitted frame,
+ * with the offloads its virtio header asks for, every control command.  It
+ * also writes well-formed TCP segments for GUEST_TSO4 (tcp_gso, and with
+ * CWR tcp_gso_ecn), so that a test sees the ECN offloads at work.
  *
  * The transport and the ring walking are pvlens_sim's (include/pvlens/sim.h).
  */
@@ -25,12 +28,14 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
 #include <net/checksum.h>
+#include <net/inet_ecn.h>
 #include <pvlens/sim.h>
 
 #define PVNET_SIM_NAME		"pvlens_net_sim"
@@ -44,6 +49,10 @@
 				 sizeof(struct udphdr))
 #define PVNET_SIM_MAX_PAYLOAD	(0xffff - sizeof(struct iphdr) - \
 				 sizeof(struct udphdr))
+#define PVNET_SIM_TCP_HDRS	(ETH_HLEN + sizeof(struct iphdr) + \
+				 sizeof(struct tcphdr))
+/* The MSS of the TCP segments it writes (more than one makes them GSO). */
+#define PVNET_SIM_GSO_SIZE	1000
 /* Where the injected datagrams come from and go (the test's addresses). */
 #define PVNET_SIM_SRC_IP	0x0acb0002	/* 10.203.0.2 */
 #define PVNET_SIM_DST_IP	0x0acb0001	/* 10.203.0.1 */
@@ -60,7 +69,19 @@ MODULE_PARM_DESC(mrg_rxbuf, "Offer VIRTIO_NET_F_MRG_RXBUF (default Y)");
 
 static bool guest_tso = true;
 module_param(guest_tso, bool, 0444);
-MODULE_PARM_DESC(guest_tso, "Offer VIRTIO_NET_F_GUEST_TSO4/TSO6/ECN: without mrg_rxbuf the driver then posts big buffers, else small ones (default Y)");
+MODULE_PARM_DESC(guest_tso, "Offer VIRTIO_NET_F_GUEST_TSO4/TSO6 (and GUEST_ECN, see guest_ecn): without mrg_rxbuf the driver then posts big buffers, else small ones (default Y)");
+
+static bool guest_ecn = true;
+module_param(guest_ecn, bool, 0444);
+MODULE_PARM_DESC(guest_ecn, "With guest_tso, also offer VIRTIO_NET_F_GUEST_ECN (default Y)");
+
+static bool host_tso;
+module_param(host_tso, bool, 0444);
+MODULE_PARM_DESC(host_tso, "Offer VIRTIO_NET_F_CSUM and HOST_TSO4/TSO6: the driver may send unchecksummed and GSO frames (default N)");
+
+static bool host_ecn;
+module_param(host_ecn, bool, 0444);
+MODULE_PARM_DESC(host_ecn, "Offer VIRTIO_NET_F_HOST_ECN: GSO frames may carry TCP's CWR (default N)");
 
 static unsigned int max_pairs = 1;
 module_param(max_pairs, uint, 0444);
@@ -84,6 +105,8 @@ enum pvnet_sim_kind {
 	PVNET_SIM_BAD_GSO_TYPE,
 	PVNET_SIM_GSO_SIZE_ZERO,
 	PVNET_SIM_HDR_LEN_BEYOND,
+	PVNET_SIM_TCP_GSO,
+	PVNET_SIM_TCP_GSO_ECN,
 	PVNET_SIM_NR_KINDS
 };
 
@@ -100,6 +123,8 @@ static const char * const pvnet_sim_kinds[] = {
 	[PVNET_SIM_BAD_GSO_TYPE]	= "bad_gso_type",
 	[PVNET_SIM_GSO_SIZE_ZERO]	= "gso_size_zero",
 	[PVNET_SIM_HDR_LEN_BEYOND]	= "hdr_len_beyond",
+	[PVNET_SIM_TCP_GSO]		= "tcp_gso",
+	[PVNET_SIM_TCP_GSO_ECN]		= "tcp_gso_ecn",
 };
 
 static_assert(ARRAY_SIZE(pvnet_sim_kinds) == PVNET_SIM_NR_KINDS);
@@ -123,6 +148,19 @@ struct pvnet_sim {
 	/* What the device did; written under sd.lock, read by debugfs. */
 	u64 tx_packets;
 	u64 tx_bytes;
+	/* What the transmitted virtio headers and TCP headers asked for. */
+	u64 tx_needs_csum;
+	u64 tx_gso_tcpv4;
+	u64 tx_gso_tcpv6;
+	u64 tx_gso_ecn;
+	u64 tx_tcp;
+	u64 tx_tcp_cwr;
+	/* The last GSO frame's virtio header and length. */
+	struct virtio_net_hdr tx_last_gso;
+	u64 tx_last_gso_len;
+	/* The last VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET, and how many. */
+	u64 guest_offloads;
+	u64 guest_offloads_sets;
 	u64 ctrl_commands;
 	u64 ctrl_refused;
 	u64 rx_packets;
@@ -145,6 +183,7 @@ static u64 pvnet_sim_features(void)
 		BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) |
 		BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
 		BIT_ULL(VIRTIO_NET_F_CTRL_RX) |
+		BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |
 		BIT_ULL(VIRTIO_NET_F_MQ);
 
 	if (mac)
@@ -153,8 +192,15 @@ static u64 pvnet_sim_features(void)
 		f |= BIT_ULL(VIRTIO_NET_F_MRG_RXBUF);
 	if (guest_tso)
 		f |= BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) |
-		     BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) |
-		     BIT_ULL(VIRTIO_NET_F_GUEST_ECN);
+		     BIT_ULL(VIRTIO_NET_F_GUEST_TSO6);
+	if (guest_tso && guest_ecn)
+		f |= BIT_ULL(VIRTIO_NET_F_GUEST_ECN);
+	if (host_tso)
+		f |= BIT_ULL(VIRTIO_NET_F_CSUM) |
+		     BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |
+		     BIT_ULL(VIRTIO_NET_F_HOST_TSO6);
+	if (host_ecn)
+		f |= BIT_ULL(VIRTIO_NET_F_HOST_ECN);
 	if (mtu)
 		f |= BIT_ULL(VIRTIO_NET_F_MTU);
 	return f;
@@ -176,6 +222,45 @@ static bool pvnet_sim_is_ctrl(struct pvnet_sim *sim, unsigned int i)
 	return (sim->sd.nr_vqs & 1) && i == sim->sd.nr_vqs - 1;
 }
 
+/* Count what a frame's virtio header asks for, and whether the frame is
+ * TCP over IPv4 or IPv6 (no VLAN tag, no IPv6 extension header) with CWR,
+ * so that a test sees which offloads the driver used.
+ */
+static void pvnet_sim_tx_inspect(struct pvnet_sim *sim,
+				 const struct pvlens_sim_chain *c)
+{
+	u8 head[ETH_HLEN + 60 + sizeof(struct tcphdr)] = {};
+	u64 frame = c->out_len - PVNET_SIM_HDR_LEN;
+	struct virtio_net_hdr h;
+	unsigned int l4 = 0;
+	__be16 proto;
+	u8 type;
+
+	pvlens_sim_pull(c, 0, &h, sizeof(h));
+	pvlens_sim_pull(c, PVNET_SIM_HDR_LEN, head,
+			min_t(u64, sizeof(head), frame));
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		sim->tx_needs_csum++;
+	type = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	if (type != VIRTIO_NET_HDR_GSO_NONE) {
+		sim->tx_gso_tcpv4 += type == VIRTIO_NET_HDR_GSO_TCPV4;
+		sim->tx_gso_tcpv6 += type == VIRTIO_NET_HDR_GSO_TCPV6;
+		sim->tx_gso_ecn += !!(h.gso_type & VIRTIO_NET_HDR_GSO_ECN);
+		sim->tx_last_gso = h;
+		sim->tx_last_gso_len = frame;
+	}
+
+	proto = ((struct ethhdr *)head)->h_proto;
+	if (proto == htons(ETH_P_IP) && head[ETH_HLEN + 9] == IPPROTO_TCP)
+		l4 = ETH_HLEN + (head[ETH_HLEN] & 0xf) * 4;
+	else if (proto == htons(ETH_P_IPV6) && head[ETH_HLEN + 6] == IPPROTO_TCP)
+		l4 = ETH_HLEN + 40;
+	if (!l4 || l4 + sizeof(struct tcphdr) > min_t(u64, sizeof(head), frame))
+		return;
+	sim->tx_tcp++;
+	sim->tx_tcp_cwr += ((struct tcphdr *)(head + l4))->cwr;
+}
+
 /* A frame to send: a virtio header and at least an Ethernet header. */
 static bool pvnet_sim_tx(struct pvnet_sim *sim, struct pvlens_sim_vq *svq)
 {
@@ -188,6 +273,7 @@ static bool pvnet_sim_tx(struct pvnet_sim *sim, struct pvlens_sim_vq *svq)
 			return false;
 		sim->tx_packets++;
 		sim->tx_bytes += c->out_len - PVNET_SIM_HDR_LEN;
+		pvnet_sim_tx_inspect(sim, c);
 		pvlens_sim_add_used(&sim->sd, svq, c->head, 0);
 		any = true;
 	}
@@ -223,6 +309,19 @@ static bool pvnet_sim_ctrl(struct pvnet_sim *sim, struct pvlens_sim_vq *svq)
 			pairs = __virtio16_to_cpu(true, mq.virtqueue_pairs);
 			if (!pairs || pairs > pvnet_sim_pairs(sim))
 				ack = VIRTIO_NET_ERR;
+		} else if (hdr.class == VIRTIO_NET_CTRL_GUEST_OFFLOADS &&
+			   hdr.cmd == VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET) {
+			__virtio64 offloads;
+
+			if (c->out_len < sizeof(hdr) + sizeof(offloads)) {
+				ack = VIRTIO_NET_ERR;
+			} else {
+				pvlens_sim_pull(c, sizeof(hdr), &offloads,
+						sizeof(offloads));
+				sim->guest_offloads =
+					__virtio64_to_cpu(true, offloads);
+				sim->guest_offloads_sets++;
+			}
 		}
 		sim->ctrl_commands++;
 		if (ack != VIRTIO_NET_OK)
@@ -259,18 +358,26 @@ static const struct pvlens_sim_ops pvnet_sim_ops = {
 	.process	= pvnet_sim_process,
 };
 
-/* The virtio header and the frame of a UDP datagram from 10.203.0.2:4000
- * to 10.203.0.1:4001 (broadcast MAC: the device need not know the driver's
- * address) with @payload bytes: a big-endian sequence number, then bytes
- * counting up from it, so a receiver can check every byte.
+static bool pvnet_sim_is_tcp(enum pvnet_sim_kind kind)
+{
+	return kind == PVNET_SIM_TCP_GSO || kind == PVNET_SIM_TCP_GSO_ECN;
+}
+
+/* Room for the virtio header, then the frame of a datagram or segment
+ * from 10.203.0.2:4000 to 10.203.0.1:4001 (broadcast MAC: the device need
+ * not know the driver's address) carrying @payload bytes: a big-endian
+ * sequence number, then bytes counting up from it, so a receiver can check
+ * every byte.  UDP, or for the tcp_gso kinds one TCP segment of
+ * @payload bytes, ECN-capable, with CWR for tcp_gso_ecn.
  */
-static void *pvnet_sim_build(struct pvnet_sim *sim, unsigned int payload,
-			     size_t *len)
+static void *pvnet_sim_build(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
+			     unsigned int payload, size_t *len)
 {
 	static const u8 src_mac[ETH_ALEN] = { 0x02, 0x70, 0x76, 0x6c, 0, 2 };
-	size_t frame = PVNET_SIM_FRAME_HDRS + payload;
+	bool tcp = pvnet_sim_is_tcp(kind);
+	size_t frame = (tcp ? PVNET_SIM_TCP_HDRS : PVNET_SIM_FRAME_HDRS) +
+		       payload;
 	struct ethhdr *eth;
-	struct udphdr *udp;
 	struct iphdr *ip;
 	u8 *buf, *data;
 	unsigned int i;
@@ -288,20 +395,39 @@ static void *pvnet_sim_build(struct pvnet_sim *sim, unsigned int payload,
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
+	ip->protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	ip->tot_len = htons(frame - ETH_HLEN);
 	ip->saddr = htonl(PVNET_SIM_SRC_IP);
 	ip->daddr = htonl(PVNET_SIM_DST_IP);
+	seq = sim->seq++;
+	if (tcp) {
+		struct tcphdr *th = (struct tcphdr *)(ip + 1);
+
+		ip->tos = INET_ECN_ECT_0;
+		th->source = htons(PVNET_SIM_SRC_PORT);
+		th->dest = htons(PVNET_SIM_DST_PORT);
+		th->seq = htonl(seq);
+		th->doff = sizeof(*th) / 4;
+		th->ack = 1;
+		th->psh = 1;
+		th->cwr = kind == PVNET_SIM_TCP_GSO_ECN;
+		th->window = htons(U16_MAX);
+		/* NEEDS_CSUM: the pseudo-header sum, the rest left to fill. */
+		th->check = ~csum_tcpudp_magic(ip->saddr, ip->daddr,
+					       sizeof(*th) + payload,
+					       IPPROTO_TCP, 0);
+		data = (u8 *)(th + 1);
+	} else {
+		struct udphdr *udp = (struct udphdr *)(ip + 1);
+
+		/* UDP checksum 0: none, which IPv4 allows. */
+		udp->source = htons(PVNET_SIM_SRC_PORT);
+		udp->dest = htons(PVNET_SIM_DST_PORT);
+		udp->len = htons(sizeof(*udp) + payload);
+		data = (u8 *)(udp + 1);
+	}
 	ip->check = ip_fast_csum(ip, ip->ihl);
 
-	/* UDP checksum 0: none, which IPv4 allows. */
-	udp = (struct udphdr *)(ip + 1);
-	udp->source = htons(PVNET_SIM_SRC_PORT);
-	udp->dest = htons(PVNET_SIM_DST_PORT);
-	udp->len = htons(sizeof(*udp) + payload);
-
-	data = (u8 *)(udp + 1);
-	seq = sim->seq++;
 	for (i = 0; i < payload; i++)
 		data[i] = i < 4 ? seq >> (24 - 8 * i) : (u8)(seq + i);
 	*len = PVNET_SIM_HDR_LEN + frame;
@@ -345,8 +471,40 @@ static void pvnet_sim_header(struct virtio_net_hdr_mrg_rxbuf *h,
 		h->hdr.gso_size = __cpu_to_virtio16(true, 1000);
 		h->hdr.hdr_len = __cpu_to_virtio16(true, frame + 1);
 		break;
+	case PVNET_SIM_TCP_GSO:
+	case PVNET_SIM_TCP_GSO_ECN:
+		/* What a device with GUEST_TSO4 writes: one big segment. */
+		h->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->hdr.csum_start = __cpu_to_virtio16(true, PVNET_SIM_TCP_HDRS -
+						      sizeof(struct tcphdr));
+		h->hdr.csum_offset =
+			__cpu_to_virtio16(true, offsetof(struct tcphdr, check));
+		h->hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		if (kind == PVNET_SIM_TCP_GSO_ECN)
+			h->hdr.gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+		h->hdr.gso_size = __cpu_to_virtio16(true, PVNET_SIM_GSO_SIZE);
+		h->hdr.hdr_len = __cpu_to_virtio16(true, PVNET_SIM_TCP_HDRS);
+		break;
 	default:
 		break;
+	}
+}
+
+/* Whether a packet of @kind is one the device may write, as negotiated. */
+static bool pvnet_sim_valid(struct pvnet_sim *sim, enum pvnet_sim_kind kind)
+{
+	switch (kind) {
+	case PVNET_SIM_GOOD:
+		return true;
+	case PVNET_SIM_TCP_GSO_ECN:
+		if (!pvnet_sim_has(sim, VIRTIO_NET_F_GUEST_ECN))
+			return false;
+		fallthrough;
+	case PVNET_SIM_TCP_GSO:
+		return pvnet_sim_has(sim, VIRTIO_NET_F_GUEST_TSO4) &&
+		       pvnet_sim_has(sim, VIRTIO_NET_F_GUEST_CSUM);
+	default:
+		return false;
 	}
 }
 
@@ -374,7 +532,7 @@ static int pvnet_sim_inject(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
 	if (!mergeable && kind >= PVNET_SIM_TOO_LONG_LATER &&
 	    kind <= PVNET_SIM_NUM_BUFFERS_MISSING)
 		return -EOPNOTSUPP;
-	pkt = pvnet_sim_build(sim, payload, &len);
+	pkt = pvnet_sim_build(sim, kind, payload, &len);
 	if (!pkt)
 		return -ENOMEM;
 
@@ -421,7 +579,7 @@ static int pvnet_sim_inject(struct pvnet_sim *sim, enum pvnet_sim_kind kind,
 	pvlens_sim_publish(sd, svq);
 
 	sim->injected[kind]++;
-	if (kind == PVNET_SIM_GOOD) {
+	if (pvnet_sim_valid(sim, kind)) {
 		sim->rx_packets++;
 		sim->rx_bytes += len - PVNET_SIM_HDR_LEN;
 	}
@@ -435,7 +593,9 @@ out_unpop:
 	return err;
 }
 
-/* "<kind> [payload bytes]", the payload 4..65507 (default 64). */
+/* "<kind> [payload bytes]", the payload 4..65507 (default 64; the TCP
+ * kinds' at most 65495).
+ */
 static ssize_t pvnet_sim_inject_write(struct file *file,
 				      const char __user *ubuf, size_t count,
 				      loff_t *ppos)
@@ -454,7 +614,9 @@ static ssize_t pvnet_sim_inject_write(struct file *file,
 	if (n < 1)
 		return -EINVAL;
 	kind = match_string(pvnet_sim_kinds, PVNET_SIM_NR_KINDS, name);
-	if (kind < 0 || payload < 4 || payload > PVNET_SIM_MAX_PAYLOAD)
+	if (kind < 0 || payload < 4 || payload > PVNET_SIM_MAX_PAYLOAD ||
+	    (pvnet_sim_is_tcp(kind) &&
+	     payload > 0xffff - (PVNET_SIM_TCP_HDRS - ETH_HLEN)))
 		return -EINVAL;
 
 	mutex_lock(&sim->sd.lock);
@@ -491,6 +653,25 @@ static int pvnet_sim_config_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pvnet_sim_config);
 
+static int pvnet_sim_tx_last_gso_show(struct seq_file *m, void *v)
+{
+	struct pvnet_sim *sim = m->private;
+	struct virtio_net_hdr h;
+	u64 len;
+
+	mutex_lock(&sim->sd.lock);
+	h = sim->tx_last_gso;
+	len = sim->tx_last_gso_len;
+	mutex_unlock(&sim->sd.lock);
+	seq_printf(m, "flags %u gso_type %u hdr_len %u gso_size %u csum_start %u csum_offset %u len %llu\n",
+		   h.flags, h.gso_type, __virtio16_to_cpu(true, h.hdr_len),
+		   __virtio16_to_cpu(true, h.gso_size),
+		   __virtio16_to_cpu(true, h.csum_start),
+		   __virtio16_to_cpu(true, h.csum_offset), len);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pvnet_sim_tx_last_gso);
+
 static void pvnet_sim_debugfs_add(struct pvnet_sim *sim)
 {
 	struct dentry *dir = debugfs_create_dir(PVNET_SIM_NAME, NULL);
@@ -500,6 +681,17 @@ static void pvnet_sim_debugfs_add(struct pvnet_sim *sim)
 	sim->debugfs = dir;
 	debugfs_create_u64("tx_packets", 0444, dir, &sim->tx_packets);
 	debugfs_create_u64("tx_bytes", 0444, dir, &sim->tx_bytes);
+	debugfs_create_u64("tx_needs_csum", 0444, dir, &sim->tx_needs_csum);
+	debugfs_create_u64("tx_gso_tcpv4", 0444, dir, &sim->tx_gso_tcpv4);
+	debugfs_create_u64("tx_gso_tcpv6", 0444, dir, &sim->tx_gso_tcpv6);
+	debugfs_create_u64("tx_gso_ecn", 0444, dir, &sim->tx_gso_ecn);
+	debugfs_create_u64("tx_tcp", 0444, dir, &sim->tx_tcp);
+	debugfs_create_u64("tx_tcp_cwr", 0444, dir, &sim->tx_tcp_cwr);
+	debugfs_create_file("tx_last_gso", 0444, dir, sim,
+			    &pvnet_sim_tx_last_gso_fops);
+	debugfs_create_x64("guest_offloads", 0444, dir, &sim->guest_offloads);
+	debugfs_create_u64("guest_offloads_sets", 0444, dir,
+			   &sim->guest_offloads_sets);
 	debugfs_create_u64("ctrl_commands", 0444, dir, &sim->ctrl_commands);
 	debugfs_create_u64("ctrl_refused", 0444, dir, &sim->ctrl_refused);
 	debugfs_create_u64("rx_packets", 0444, dir, &sim->rx_packets);

@@ -135,3 +135,35 @@ pvnet_tcp_sha() {
 	wait "$srv"
 	cat "$out"
 }
+
+# pvlens_net_sim, the virtio-net device simulated in the guest
+# (drivers/net/sim.c): its debugfs directory and files.
+PVNET_SIM=/sys/kernel/debug/pvlens_net_sim
+pvnet_sim() { cat "$PVNET_SIM/$1"; }
+
+# pvnet_sim_iface: the interface of the simulated device, once bound (root
+# namespace).
+pvnet_sim_iface() {
+	local n
+	pvnet_wait_ifaces 1 || return 1
+	for n in /sys/class/net/*; do
+		case $(readlink -f "$n/device") in
+		/sys/devices/pvlens_net_sim/*) basename "$n"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# pvnet_sim_load NS ARGS...: a fresh simulated device loaded with ARGS (the
+# namespace NS that may hold the old one deleted first); sets IF and VDEV.
+pvnet_sim_load() {
+	local ns=$1 ko
+	shift
+	ko=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net_sim.ko | head -n 1)
+	$IP netns del "$ns" 2>/dev/null
+	rmmod pvlens_net_sim 2>/dev/null
+	insmod "$ko" "$@" || return 1
+	IF=$(pvnet_sim_iface) || return 1
+	# shellcheck disable=SC2034  # used by the tests that source this file
+	VDEV=/sys/bus/virtio/devices/$(pvnet_vdev "$IF")
+}

@@ -20,8 +20,6 @@ ADDR=10.203.0.1
 PEER=10.203.0.2
 PEER_MAC=02:70:76:6c:00:02
 PORT=4001
-SIM=/sys/kernel/debug/pvlens_net_sim
-SIM_KO=$(find "$PVLENS_TOP/drivers/net" -name pvlens_net_sim.ko | head -n 1)
 RX=/tmp/pvsim_rx
 
 # kind, the driver's counter for it, the interface statistic it raises.
@@ -41,29 +39,7 @@ NR_KINDS=$(echo "$KINDS" | wc -l)
 ktap_plan $((3 + 3 * (6 + NR_KINDS) + 6))
 trap '$IP netns del $NS 2>/dev/null; rm -f $RX.ready.stop' EXIT
 
-# The interface of the simulated device, once bound (root namespace).
-sim_iface() {
-	local n
-	pvnet_wait_ifaces 1 || return 1
-	for n in /sys/class/net/*; do
-		case $(readlink -f "$n/device") in
-		/sys/devices/pvlens_net_sim/*) basename "$n"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-# sim_load ARGS...: a fresh device; sets IF and VDEV.
-sim_load() {
-	$IP netns del $NS 2>/dev/null
-	rmmod pvlens_net_sim 2>/dev/null
-	insmod "$SIM_KO" "$@" || return 1
-	IF=$(sim_iface) || return 1
-	VDEV=/sys/bus/virtio/devices/$(pvnet_vdev "$IF")
-}
-
-sim() { cat "$SIM/$1"; }
-inject() { echo "$*" > "$SIM/inject"; }
+inject() { echo "$*" > "$PVNET_SIM/inject"; }
 rx0() { pvnet_pv "$VDEV" rx-0 "$1"; }
 ifstat() { pvnet_stat $NS "$IF" "$1"; }
 
@@ -77,7 +53,7 @@ run_mode() {
 	local m=$1 mode=$2 sizes good=0 k c e c0 e0 d0 p0 c1 e1 d1 p1 got size
 	local rp0 rb0 sp0 sb0 tp0 tb0 stp0 stb0 intact corrupt
 	shift 2
-	if ! sim_load "$@"; then
+	if ! pvnet_sim_load $NS "$@"; then
 		for k in rx_mode good_datagrams_intact rx_counters_eq_device \
 			tx_counters_eq_device ctrl_commands_eq_device unload_clean \
 			$(echo "$KINDS" | cut -d: -f1); do
@@ -97,7 +73,7 @@ run_mode() {
 	for _ in $(seq 50); do [ -e $RX.ready ] && break; sleep 0.1; done
 
 	rp0=$(ifstat rx_packets); rb0=$(ifstat rx_bytes)
-	sp0=$(sim rx_packets); sb0=$(sim rx_bytes)
+	sp0=$(pvnet_sim rx_packets); sb0=$(pvnet_sim rx_bytes)
 	# Small buffers hold one standard frame; the others take any size.
 	sizes="4 64 1000 1472"
 	[ "$mode" = small ] || sizes="$sizes 1473 4000 9000 30000 65507"
@@ -135,50 +111,50 @@ run_mode() {
 	read -r intact corrupt < $RX.out
 	echo "# $good good datagrams injected, $intact received intact, $corrupt corrupt"
 	[ "$intact" = "$good" ] && [ "$corrupt" = 0 ] &&
-		[ "$(sim injected_good)" = "$good" ]
+		[ "$(pvnet_sim injected_good)" = "$good" ]
 	ktap_result "net_sim_${m}_good_datagrams_intact"
-	echo "# rx: driver $(( $(ifstat rx_packets) - rp0 ))/$(( $(ifstat rx_bytes) - rb0 )), device $(( $(sim rx_packets) - sp0 ))/$(( $(sim rx_bytes) - sb0 ))"
-	[ $(( $(ifstat rx_packets) - rp0 )) = $(( $(sim rx_packets) - sp0 )) ] &&
-		[ $(( $(ifstat rx_bytes) - rb0 )) = $(( $(sim rx_bytes) - sb0 )) ] &&
-		[ $(( $(sim rx_packets) - sp0 )) = "$good" ]
+	echo "# rx: driver $(( $(ifstat rx_packets) - rp0 ))/$(( $(ifstat rx_bytes) - rb0 )), device $(( $(pvnet_sim rx_packets) - sp0 ))/$(( $(pvnet_sim rx_bytes) - sb0 ))"
+	[ $(( $(ifstat rx_packets) - rp0 )) = $(( $(pvnet_sim rx_packets) - sp0 )) ] &&
+		[ $(( $(ifstat rx_bytes) - rb0 )) = $(( $(pvnet_sim rx_bytes) - sb0 )) ] &&
+		[ $(( $(pvnet_sim rx_packets) - sp0 )) = "$good" ]
 	ktap_result "net_sim_${m}_rx_counters_eq_device"
 
 	tp0=$(ifstat tx_packets); tb0=$(ifstat tx_bytes)
-	stp0=$(sim tx_packets); stb0=$(sim tx_bytes)
+	stp0=$(pvnet_sim tx_packets); stb0=$(pvnet_sim tx_bytes)
 	$IP netns exec $NS python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for n in range(1, 41):
     s.sendto(bytes(n * 37), ('$PEER', 9))"
 	sleep 0.5
-	echo "# tx: driver $(( $(ifstat tx_packets) - tp0 ))/$(( $(ifstat tx_bytes) - tb0 )), device $(( $(sim tx_packets) - stp0 ))/$(( $(sim tx_bytes) - stb0 ))"
-	[ $(( $(ifstat tx_packets) - tp0 )) = $(( $(sim tx_packets) - stp0 )) ] &&
-		[ $(( $(ifstat tx_bytes) - tb0 )) = $(( $(sim tx_bytes) - stb0 )) ] &&
-		[ $(( $(sim tx_packets) - stp0 )) -ge 40 ]
+	echo "# tx: driver $(( $(ifstat tx_packets) - tp0 ))/$(( $(ifstat tx_bytes) - tb0 )), device $(( $(pvnet_sim tx_packets) - stp0 ))/$(( $(pvnet_sim tx_bytes) - stb0 ))"
+	[ $(( $(ifstat tx_packets) - tp0 )) = $(( $(pvnet_sim tx_packets) - stp0 )) ] &&
+		[ $(( $(ifstat tx_bytes) - tb0 )) = $(( $(pvnet_sim tx_bytes) - stb0 )) ] &&
+		[ $(( $(pvnet_sim tx_packets) - stp0 )) -ge 40 ]
 	ktap_result "net_sim_${m}_tx_counters_eq_device"
 
-	echo "# ctrl: driver $(pvnet_pv "$VDEV" ctrl ctrl_ops) ops, $(pvnet_pv "$VDEV" ctrl ctrl_errors) errors; device $(sim ctrl_commands) commands, $(sim ctrl_refused) refused"
-	[ "$(pvnet_pv "$VDEV" ctrl ctrl_ops)" = "$(sim ctrl_commands)" ] &&
-		[ "$(pvnet_pv "$VDEV" ctrl ctrl_errors)" = "$(sim ctrl_refused)" ] &&
-		[ "$(sim ctrl_commands)" -gt 0 ]
+	echo "# ctrl: driver $(pvnet_pv "$VDEV" ctrl ctrl_ops) ops, $(pvnet_pv "$VDEV" ctrl ctrl_errors) errors; device $(pvnet_sim ctrl_commands) commands, $(pvnet_sim ctrl_refused) refused"
+	[ "$(pvnet_pv "$VDEV" ctrl ctrl_ops)" = "$(pvnet_sim ctrl_commands)" ] &&
+		[ "$(pvnet_pv "$VDEV" ctrl ctrl_errors)" = "$(pvnet_sim ctrl_refused)" ] &&
+		[ "$(pvnet_sim ctrl_commands)" -gt 0 ]
 	ktap_result "net_sim_${m}_ctrl_commands_eq_device"
 
-	[ "$(sim malformed)" = 0 ] && $IP netns del $NS && rmmod pvlens_net_sim &&
-		[ ! -e /sys/devices/pvlens_net_sim ] && [ ! -e "$SIM" ]
+	[ "$(pvnet_sim malformed)" = 0 ] && $IP netns del $NS && rmmod pvlens_net_sim &&
+		[ ! -e /sys/devices/pvlens_net_sim ] && [ ! -e "$PVNET_SIM" ]
 	ktap_result "net_sim_${m}_unload_clean"
 }
 
 # Loaded by the harness with its defaults: MAC offered, two queue pairs.
-if ! IF=$(sim_iface); then
+if ! IF=$(pvnet_sim_iface); then
 	ktap_fail "net_sim_binds_pvlens_net"
 	exit 1
 fi
 ktap_ok "net_sim_binds_pvlens_net"
 ktap_eq "net_sim_mac_from_device" "$(cat "/sys/class/net/$IF/address") $(cat "/sys/class/net/$IF/addr_assign_type")" \
-	"$(sim config | awk '$1 == "mac" { print $2 }') 0"
+	"$(pvnet_sim config | awk '$1 == "mac" { print $2 }') 0"
 max=$($ETHTOOL -l "$IF" | awk '/Combined:/ { print $2 }' | head -n 1)
 ktap_eq "net_sim_queue_pairs_from_device" "$max" \
-	"$(sim config | awk '$1 == "max_virtqueue_pairs" { print $2 }')"
+	"$(pvnet_sim config | awk '$1 == "max_virtqueue_pairs" { print $2 }')"
 
 run_mode mergeable mergeable max_pairs=2
 run_mode big big mrg_rxbuf=0 max_pairs=2
@@ -189,7 +165,7 @@ run_mode small small mrg_rxbuf=0 guest_tso=0
 max_pairs_nonsense() {
 	local n0
 	n0=$(dmesg | grep -c "max_virtqueue_pairs $1 out of range, using 1")
-	sim_load max_pairs="$1" || return 1
+	pvnet_sim_load $NS max_pairs="$1" || return 1
 	max=$($ETHTOOL -l "$IF" | awk '/Combined:/ { print $2 }' | head -n 1)
 	echo "# max_virtqueue_pairs $1: $max pair(s)"
 	[ "$max" = 1 ] &&
@@ -203,21 +179,21 @@ ktap_result "net_sim_max_pairs_40000_warned_one_pair"
 # Without VIRTIO_NET_F_MAC: a random, locally administered unicast address,
 # another one at every probe.
 random_mac() {
-	sim_load mac=0 || return 1
+	pvnet_sim_load $NS mac=0 || return 1
 	echo "$(cat "/sys/class/net/$IF/addr_assign_type") $(cat "/sys/class/net/$IF/address")"
 }
 read -r type1 mac1 <<< "$(random_mac)"
 read -r type2 mac2 <<< "$(random_mac)"
 first=$((16#${mac1%%:*}))
 echo "# no MAC offered: $mac1 then $mac2 (addr_assign_type $type1, $type2)"
-[ "$type1" = 1 ] && [ $((first & 3)) = 2 ] && [ "$(sim config | awk '$1 == "mac" { print $2 }')" = 00:00:00:00:00:00 ]
+[ "$type1" = 1 ] && [ $((first & 3)) = 2 ] && [ "$(pvnet_sim config | awk '$1 == "mac" { print $2 }')" = 00:00:00:00:00:00 ]
 ktap_result "net_sim_no_mac_random_local_unicast"
 [ "$type2" = 1 ] && [ -n "$mac2" ] && [ "$mac1" != "$mac2" ]
 ktap_result "net_sim_no_mac_new_address_each_probe"
 
-sim_load mtu=9000
+pvnet_sim_load $NS mtu=9000
 ktap_eq "net_sim_mtu_9000_from_device" \
 	"$(cat "/sys/class/net/$IF/mtu") $($IP -d link show "$IF" | sed -n 's/.*maxmtu \([0-9]*\).*/\1/p')" "9000 9000"
-sim_load mtu=60
+pvnet_sim_load $NS mtu=60
 ktap_eq "net_sim_mtu_60_ignored" "$(cat "/sys/class/net/$IF/mtu")" "1500"
 rmmod pvlens_net_sim
