@@ -36,6 +36,7 @@
 #include <linux/virtio_net.h>
 #include <net/checksum.h>
 #include <net/inet_ecn.h>
+#include <net/ip.h>
 #include <pvlens/sim.h>
 
 #define PVNET_SIM_NAME		"pvlens_net_sim"
@@ -155,6 +156,11 @@ struct pvnet_sim {
 	u64 tx_gso_ecn;
 	u64 tx_tcp;
 	u64 tx_tcp_cwr;
+	u32 tx_tcp_cwr_seq;
+	u64 tx_tcp_csum_ok;
+	u64 tx_tcp_csum_bad;
+	/* The frame being inspected, or its first ETH_FRAME_LEN bytes. */
+	u8 tx_frame[ETH_FRAME_LEN];
 	/* The last GSO frame's virtio header and length. */
 	struct virtio_net_hdr tx_last_gso;
 	u64 tx_last_gso_len;
@@ -222,23 +228,42 @@ static bool pvnet_sim_is_ctrl(struct pvnet_sim *sim, unsigned int i)
 	return (sim->sd.nr_vqs & 1) && i == sim->sd.nr_vqs - 1;
 }
 
+/* The TCP checksum of an IPv4 frame in sim->tx_frame, TCP at @l4: right? */
+static bool pvnet_sim_tcp4_csum_ok(struct pvnet_sim *sim, unsigned int l4,
+				   unsigned int frame)
+{
+	const struct iphdr *ip = (struct iphdr *)(sim->tx_frame + ETH_HLEN);
+	unsigned int len = ntohs(ip->tot_len);
+
+	if (len < l4 - ETH_HLEN + sizeof(struct tcphdr) ||
+	    len > frame - ETH_HLEN)
+		return false;
+	len -= l4 - ETH_HLEN;
+	return !csum_tcpudp_magic(ip->saddr, ip->daddr, len, IPPROTO_TCP,
+				  csum_partial(sim->tx_frame + l4, len, 0));
+}
+
 /* Count what a frame's virtio header asks for, and whether the frame is
- * TCP over IPv4 or IPv6 (no VLAN tag, no IPv6 extension header) with CWR,
- * so that a test sees which offloads the driver used.
+ * TCP over IPv4 (unfragmented) or IPv6 (no VLAN tag, no IPv6 extension
+ * header), with CWR, and, for an IPv4 frame of at most ETH_FRAME_LEN bytes
+ * whose header leaves the checksum to nobody, whether its checksum is
+ * right: so that a test sees which offloads the driver used.
  */
 static void pvnet_sim_tx_inspect(struct pvnet_sim *sim,
 				 const struct pvlens_sim_chain *c)
 {
-	u8 head[ETH_HLEN + 60 + sizeof(struct tcphdr)] = {};
+	u8 *head = sim->tx_frame;
 	u64 frame = c->out_len - PVNET_SIM_HDR_LEN;
+	u64 have = min_t(u64, sizeof(sim->tx_frame), frame);
 	struct virtio_net_hdr h;
+	struct tcphdr *th;
 	unsigned int l4 = 0;
 	__be16 proto;
 	u8 type;
 
+	memset(head, 0, ETH_HLEN + 60 + sizeof(*th));
 	pvlens_sim_pull(c, 0, &h, sizeof(h));
-	pvlens_sim_pull(c, PVNET_SIM_HDR_LEN, head,
-			min_t(u64, sizeof(head), frame));
+	pvlens_sim_pull(c, PVNET_SIM_HDR_LEN, head, have);
 	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		sim->tx_needs_csum++;
 	type = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
@@ -251,14 +276,32 @@ static void pvnet_sim_tx_inspect(struct pvnet_sim *sim,
 	}
 
 	proto = ((struct ethhdr *)head)->h_proto;
-	if (proto == htons(ETH_P_IP) && head[ETH_HLEN + 9] == IPPROTO_TCP)
-		l4 = ETH_HLEN + (head[ETH_HLEN] & 0xf) * 4;
-	else if (proto == htons(ETH_P_IPV6) && head[ETH_HLEN + 6] == IPPROTO_TCP)
+	if (proto == htons(ETH_P_IP)) {
+		const struct iphdr *ip = (struct iphdr *)(head + ETH_HLEN);
+
+		if (ip->version == 4 && ip->ihl >= 5 &&
+		    !(ip->frag_off & htons(IP_OFFSET)) &&
+		    ip->protocol == IPPROTO_TCP)
+			l4 = ETH_HLEN + ip->ihl * 4;
+	} else if (proto == htons(ETH_P_IPV6) &&
+		   head[ETH_HLEN + 6] == IPPROTO_TCP) {
 		l4 = ETH_HLEN + 40;
-	if (!l4 || l4 + sizeof(struct tcphdr) > min_t(u64, sizeof(head), frame))
+	}
+	if (!l4 || l4 + sizeof(*th) > have)
 		return;
+	th = (struct tcphdr *)(head + l4);
 	sim->tx_tcp++;
-	sim->tx_tcp_cwr += ((struct tcphdr *)(head + l4))->cwr;
+	if (th->cwr) {
+		sim->tx_tcp_cwr++;
+		sim->tx_tcp_cwr_seq = ntohl(th->seq);
+	}
+	if (proto == htons(ETH_P_IP) && frame == have &&
+	    !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+		if (pvnet_sim_tcp4_csum_ok(sim, l4, frame))
+			sim->tx_tcp_csum_ok++;
+		else
+			sim->tx_tcp_csum_bad++;
+	}
 }
 
 /* A frame to send: a virtio header and at least an Ethernet header. */
@@ -283,7 +326,8 @@ static bool pvnet_sim_tx(struct pvnet_sim *sim, struct pvlens_sim_vq *svq)
 }
 
 /* A control command: class and command, their data, one ack byte.  Every
- * command is accepted but a queue pair count the device cannot serve.
+ * command is accepted but a queue pair count the device cannot serve and a
+ * guest offloads command without its data.
  */
 static bool pvnet_sim_ctrl(struct pvnet_sim *sim, struct pvlens_sim_vq *svq)
 {
@@ -687,6 +731,9 @@ static void pvnet_sim_debugfs_add(struct pvnet_sim *sim)
 	debugfs_create_u64("tx_gso_ecn", 0444, dir, &sim->tx_gso_ecn);
 	debugfs_create_u64("tx_tcp", 0444, dir, &sim->tx_tcp);
 	debugfs_create_u64("tx_tcp_cwr", 0444, dir, &sim->tx_tcp_cwr);
+	debugfs_create_u32("tx_tcp_cwr_seq", 0444, dir, &sim->tx_tcp_cwr_seq);
+	debugfs_create_u64("tx_tcp_csum_ok", 0444, dir, &sim->tx_tcp_csum_ok);
+	debugfs_create_u64("tx_tcp_csum_bad", 0444, dir, &sim->tx_tcp_csum_bad);
 	debugfs_create_file("tx_last_gso", 0444, dir, sim,
 			    &pvnet_sim_tx_last_gso_fops);
 	debugfs_create_x64("guest_offloads", 0444, dir, &sim->guest_offloads);
