@@ -16,6 +16,7 @@
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -677,6 +678,47 @@ static const struct file_operations pvlens_sim_pm_cycle_fops = {
 	.write	= pvlens_sim_pm_cycle_write,
 	.llseek	= noop_llseek,
 };
+
+/*
+ * "<PCI device> 1|0": leave that device out of system sleep (the PM core
+ * skips a device marked syscore), or take it back.  For the test guests'
+ * root filesystem: 9p over virtio, whose driver has no freeze/restore, so
+ * that a real suspend's restore would reset it under the mounted root.
+ */
+static ssize_t pvlens_sim_pm_skip_write(struct file *file,
+					const char __user *ubuf, size_t count,
+					loff_t *ppos)
+{
+	struct device *dev;
+	char buf[48], name[32];
+	unsigned int skip;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%31s %u", name, &skip) != 2 || skip > 1)
+		return -EINVAL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENODEV;
+	/* The PM core reads it under the device lock. */
+	device_lock(dev);
+	dev_pm_syscore_device(dev, skip);
+	device_unlock(dev);
+	pr_info("%s: %s system sleep\n", dev_name(dev),
+		skip ? "left out of" : "back in");
+	put_device(dev);
+	return count;
+}
+
+static const struct file_operations pvlens_sim_pm_skip_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= pvlens_sim_pm_skip_write,
+	.llseek	= noop_llseek,
+};
 #endif
 
 static int __init pvlens_sim_init(void)
@@ -690,6 +732,8 @@ static int __init pvlens_sim_init(void)
 #ifdef CONFIG_PM_SLEEP
 	debugfs_create_file("pm_cycle", 0200, pvlens_sim_debugfs, NULL,
 			    &pvlens_sim_pm_cycle_fops);
+	debugfs_create_file("pm_skip", 0200, pvlens_sim_debugfs, NULL,
+			    &pvlens_sim_pm_skip_fops);
 #endif
 	return 0;
 }

@@ -1,23 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# A system sleep's freeze and restore with I/O in flight, through the PM
-# core's virtio sequence for the disk alone (pvlens_pm_cycle): the driver's
-# freeze (the queues drain, the device is reset and its virtqueues deleted)
-# and restore (virtqueues made again, queues restarted) run once each,
-# counted by kprobes.  fio is not frozen as in a real sleep, so it keeps
-# submitting while the device is away; its verifying writes and reads go on
-# intact; afterwards nothing is left in flight and the counters still equal
-# the block layer's.
+# A system sleep's freeze and restore with I/O in flight (pvlens_pm_cycle):
+# by default the PM core's virtio sequence for the disk alone, with
+# PVLENS_PM=system (configuration pm-system) a real suspend to idle of the
+# guest.  The driver's freeze (the queues drain, the device is reset and its
+# virtqueues deleted) and restore (virtqueues made again, queues restarted)
+# run once each, counted by kprobes, and virtio_pci's restore as many times
+# as the sleep should call it (none in the per-device cycle).  In the per-device cycle fio is not
+# frozen, so it keeps submitting while the device is away; in the real one
+# the freezer stops it.  Its verifying writes and reads go on intact;
+# afterwards nothing is left in flight and the counters still equal the
+# block layer's.
 . "$PVLENS_TOP/selftests/lib/pvlens.sh"
 . "$PVLENS_TOP/selftests/block/lib_blk.sh"
-ktap_plan 6
+ktap_plan 7
 
 names="freeze_restore_succeeds freeze_and_restore_ran_once
-fio_verify_intact_across_sleep nothing_in_flight_after read_ops_eq_block_stat
+restores_through_virtio_pci fio_verify_intact_across_sleep nothing_in_flight_after read_ops_eq_block_stat
 write_ops_eq_block_stat"
-if [ ! -e /sys/kernel/debug/pvlens_sim/pm_cycle ]; then
+if why=$(pvlens_pm_unavailable); then
 	for t in $names; do
-		ktap_skip "blk_pm_$t" "no system sleep in this kernel (PM_SLEEP)"
+		ktap_skip "blk_pm_$t" "$why"
 	done
 	exit 0
 fi
@@ -27,7 +30,8 @@ blk_reset "$disk"
 rd0=$(blk_stat "$disk" 1)
 wr0=$(blk_stat "$disk" 5)
 pvlens_kprobe_add blk_pm_freeze pvblk_freeze &&
-	pvlens_kprobe_add blk_pm_restore pvblk_restore
+	pvlens_kprobe_add blk_pm_restore pvblk_restore &&
+	pvlens_kprobe_add blk_pm_pci_restore virtio_pci_restore
 kprobes=$?
 
 fio --name=pm --filename="/dev/$disk" --direct=1 --ioengine=libaio \
@@ -43,11 +47,16 @@ if [ $kprobes = 0 ]; then
 	[ "$(pvlens_kprobe_hits blk_pm_freeze)" = 1 ] &&
 		[ "$(pvlens_kprobe_hits blk_pm_restore)" = 1 ]
 	ktap_result "blk_pm_freeze_and_restore_ran_once"
+	echo "# virtio_pci_restore ran $(pvlens_kprobe_hits blk_pm_pci_restore) time(s)"
+	ktap_eq "blk_pm_restores_through_virtio_pci" \
+		"$(pvlens_kprobe_hits blk_pm_pci_restore)" "$(pvlens_pm_pci_restores)"
 else
 	ktap_skip "blk_pm_freeze_and_restore_ran_once" "no kprobe events in this kernel"
+	ktap_skip "blk_pm_restores_through_virtio_pci" "no kprobe events in this kernel"
 fi
 pvlens_kprobe_del blk_pm_freeze
 pvlens_kprobe_del blk_pm_restore
+pvlens_kprobe_del blk_pm_pci_restore
 
 blk_fio_wait $fio_pid 240
 ktap_check "blk_pm_fio_verify_intact_across_sleep" [ "${BLK_FIO_RC:-1}" = 0 ]

@@ -115,13 +115,66 @@ pvlens_kprobe_del() {
 	echo "-:pvlens_test/$1" >> "$PVLENS_TRACING/kprobe_events"
 }
 
-# pvlens_pm_cycle VIRTIO_DEV: the PM core's system-sleep sequence for one
-# virtio device (virtio_device_freeze(), then virtio_device_restore()),
+# pvlens_pm_cycle VIRTIO_DEV...: a system sleep's freeze and restore of
+# these virtio devices.  By default the PM core's virtio sequence for each
+# device alone (virtio_device_freeze(), then virtio_device_restore()),
 # through pvlens_sim's debugfs file (Documentation/ABI/testing/debugfs-pvlens-sim).
-# False, and no output, where the kernel has no system sleep (PM_SLEEP).
+# With PVLENS_PM=system, one real suspend to idle of the whole guest, cut
+# short after the devices' suspend by pm_test=devices (the PM core resumes
+# them 5 s later): user space is frozen, and every device, these included,
+# goes through its bus's and transport's callbacks (virtio_pci's freeze and
+# restore).  The guest's root filesystem (9p over virtio, whose driver has
+# no freeze/restore) is left out of it.  Check pvlens_pm_unavailable first.
 pvlens_pm_cycle() {
-	[ -e /sys/kernel/debug/pvlens_sim/pm_cycle ] || return 1
-	echo "$1" > /sys/kernel/debug/pvlens_sim/pm_cycle
+	local dev pci skip="" rc=0
+	if [ "$PVLENS_PM" != system ]; then
+		for dev in "$@"; do
+			echo "$dev" > /sys/kernel/debug/pvlens_sim/pm_cycle || rc=1
+		done
+		return $rc
+	fi
+	for dev in /sys/bus/virtio/drivers/9pnet_virtio/virtio*; do
+		[ -e "$dev" ] || continue
+		pci=$(basename "$(readlink -f "$dev/..")")
+		echo "$pci 1" > /sys/kernel/debug/pvlens_sim/pm_skip || return 1
+		skip="$skip $pci"
+	done
+	echo devices > /sys/power/pm_test &&
+		echo freeze > /sys/power/state || rc=1
+	echo none > /sys/power/pm_test
+	for pci in $skip; do
+		echo "$pci 0" > /sys/kernel/debug/pvlens_sim/pm_skip
+	done
+	return $rc
+}
+
+# pvlens_pm_pci_restores: the virtio_pci_restore() calls pvlens_pm_cycle
+# makes: none for the per-device cycle, which leaves the PCI layer out; in
+# a system sleep one per virtio-pci device but the 9p root's.
+pvlens_pm_pci_restores() {
+	local d n=0
+	[ "$PVLENS_PM" = system ] || { echo 0; return; }
+	for d in /sys/bus/pci/drivers/virtio-pci/0000:*; do
+		[ -e "$d" ] && n=$((n + 1))
+	done
+	for d in /sys/bus/virtio/drivers/9pnet_virtio/virtio*; do
+		[ -e "$d" ] && n=$((n - 1))
+	done
+	echo $n
+}
+
+# pvlens_pm_unavailable: why pvlens_pm_cycle cannot run here (a reason for
+# ktap_skip), or nothing and false when it can.
+pvlens_pm_unavailable() {
+	if [ ! -e /sys/kernel/debug/pvlens_sim/pm_cycle ]; then
+		echo "no system sleep in this kernel (PM_SLEEP)"
+	elif [ "$PVLENS_PM" = system ] && [ ! -w /sys/power/pm_test ]; then
+		echo "no pm_test in this kernel (PM_DEBUG)"
+	elif [ "$PVLENS_PM" = system ] && ! grep -qw freeze /sys/power/state; then
+		echo "no suspend to idle in this kernel"
+	else
+		return 1
+	fi
 }
 
 # pvlens_wait_until SECONDS CMD...: until CMD succeeds, every 0.1 s; false

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # A system sleep's freeze and restore of both NICs during a TCP transfer
-# between them, through the PM core's virtio sequence for each device
-# (pvlens_pm_cycle): the driver's freeze (device reset, virtqueues deleted)
-# and restore (virtqueues made again) run once per NIC, counted by kprobes.
+# between them (pvlens_pm_cycle: by default the PM core's virtio sequence
+# for each device, with PVLENS_PM=system, configuration pm-system, a real
+# suspend to idle of the guest): the driver's freeze (device reset, virtqueues deleted)
+# and restore (virtqueues made again) run once per NIC, counted by kprobes,
+# and virtio_pci's restore as many times as the sleep should call it.
 # The transfer goes on intact; what the reset made the device forget is told
 # again, checked in QEMU's own view (query-rx-filter: the MAC address set
 # before the sleep, promiscuous mode off, where a reset leaves QEMU's
@@ -12,14 +14,15 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib_net.sh
 
-ktap_plan 8
+ktap_plan 9
 trap 'pvnet_teardown; rm -f /tmp/pvnet_pm_file' EXIT
-if [ ! -e /sys/kernel/debug/pvlens_sim/pm_cycle ]; then
+if why=$(pvlens_pm_unavailable); then
 	for t in freeze_restore_succeeds freeze_and_restore_ran_once_per_nic \
+		restores_through_virtio_pci \
 		tcp_sha256_intact_across_sleep device_rx_filter_restored \
 		ping_after_sleep nothing_in_flight_tx counters_eq_interface_stats \
 		vlan_filter_restored; do
-		ktap_skip "net_pm_$t" "no system sleep in this kernel (PM_SLEEP)"
+		ktap_skip "net_pm_$t" "$why"
 	done
 	exit 0
 fi
@@ -42,13 +45,14 @@ fi
 head -c 64M /dev/urandom > /tmp/pvnet_pm_file
 want=$(sha256sum /tmp/pvnet_pm_file | cut -d' ' -f1)
 pvlens_kprobe_add net_pm_freeze pvnet_freeze &&
-	pvlens_kprobe_add net_pm_restore pvnet_restore
+	pvlens_kprobe_add net_pm_restore pvnet_restore &&
+	pvlens_kprobe_add net_pm_pci_restore virtio_pci_restore
 kprobes=$?
 
 pvnet_tcp_sha /tmp/pvnet_pm_file > /tmp/pvnet_pm.sha &
 xfer=$!
 sleep 1
-pvlens_pm_cycle "$(basename "$VDEV_A")" && pvlens_pm_cycle "$(basename "$VDEV_B")"
+pvlens_pm_cycle "$(basename "$VDEV_A")" "$(basename "$VDEV_B")"
 ktap_eq "net_pm_freeze_restore_succeeds" "$?" 0
 running=$(kill -0 $xfer 2>/dev/null && echo "still running" || echo "already done")
 echo "# the transfer was $running when both NICs were back"
@@ -57,11 +61,16 @@ if [ $kprobes = 0 ]; then
 	[ "$(pvlens_kprobe_hits net_pm_freeze)" = 2 ] &&
 		[ "$(pvlens_kprobe_hits net_pm_restore)" = 2 ]
 	ktap_result "net_pm_freeze_and_restore_ran_once_per_nic"
+	echo "# virtio_pci_restore ran $(pvlens_kprobe_hits net_pm_pci_restore) time(s)"
+	ktap_eq "net_pm_restores_through_virtio_pci" \
+		"$(pvlens_kprobe_hits net_pm_pci_restore)" "$(pvlens_pm_pci_restores)"
 else
 	ktap_skip "net_pm_freeze_and_restore_ran_once_per_nic" "no kprobe events in this kernel"
+	ktap_skip "net_pm_restores_through_virtio_pci" "no kprobe events in this kernel"
 fi
 pvlens_kprobe_del net_pm_freeze
 pvlens_kprobe_del net_pm_restore
+pvlens_kprobe_del net_pm_pci_restore
 
 wait $xfer
 ktap_eq "net_pm_tcp_sha256_intact_across_sleep" "$(cat /tmp/pvnet_pm.sha)" "$want"
