@@ -18,7 +18,9 @@
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/suspend.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
 #include <pvlens/sim.h>
@@ -608,9 +610,9 @@ EXPORT_SYMBOL_GPL(pvlens_sim_unregister);
 /*
  * pm_cycle: what the PM core does to a virtio-pci device in a system sleep
  * (virtio_pci_freeze() and virtio_pci_restore() call these two), on the one
- * virtio device named, whatever its transport.  A whole system sleep cannot
- * be tested in the harness's guests: 9pnet_virtio, which serves their root
- * file system, has no freeze/restore, and the guest hangs after it.
+ * virtio device named, whatever its transport.  pm_skip below is for the
+ * whole system sleep instead: it leaves out the device of the test guests'
+ * 9p root, whose driver has no freeze/restore.
  */
 static const struct virtio_device_id pvlens_sim_no_ids[] = {
 	{ 0 },
@@ -679,38 +681,114 @@ static const struct file_operations pvlens_sim_pm_cycle_fops = {
 	.llseek	= noop_llseek,
 };
 
+#ifdef CONFIG_PCI
+/* The PCI devices pm_skip left out of system sleep (a reference each). */
+struct pvlens_sim_skipped {
+	struct list_head node;
+	struct device *dev;
+};
+
+static LIST_HEAD(pvlens_sim_skipped);
+static DEFINE_MUTEX(pvlens_sim_skip_lock);
+
+/*
+ * The PM core reads power.syscore without the device lock, in every phase:
+ * change it only between transitions (lock_system_sleep(), the mutex a
+ * system sleep holds throughout), and under power.lock, which guards the
+ * bit-field's neighbours.
+ */
+static void pvlens_sim_set_syscore(struct device *dev, bool skip)
+{
+	unsigned int flags = lock_system_sleep();
+
+	spin_lock_irq(&dev->power.lock);
+	dev_pm_syscore_device(dev, skip);
+	spin_unlock_irq(&dev->power.lock);
+	unlock_system_sleep(flags);
+}
+
+static struct pvlens_sim_skipped *pvlens_sim_find_skipped(struct device *dev)
+{
+	struct pvlens_sim_skipped *s;
+
+	list_for_each_entry(s, &pvlens_sim_skipped, node)
+		if (s->dev == dev)
+			return s;
+	return NULL;
+}
+
 /*
  * "<PCI device> 1|0": leave that device out of system sleep (the PM core
- * skips a device marked syscore), or take it back.  For the test guests'
- * root filesystem: 9p over virtio, whose driver has no freeze/restore, so
- * that a real suspend's restore would reset it under the mounted root.
+ * skips a device marked syscore), or take back one this file left out.
+ * For the test guests' root file system: 9p over virtio, whose driver has
+ * no freeze/restore, so that a real suspend's resume would reset it under
+ * the mounted root.  Unloading the module takes every device back.
  */
 static ssize_t pvlens_sim_pm_skip_write(struct file *file,
 					const char __user *ubuf, size_t count,
 					loff_t *ppos)
 {
+	struct pvlens_sim_skipped *s;
+	char buf[48], name[32], *arg;
 	struct device *dev;
-	char buf[48], name[32];
-	unsigned int skip;
+	bool skip;
+	int err;
 
 	if (!count || count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (sscanf(buf, "%31s %u", name, &skip) != 2 || skip > 1)
+	arg = strim(buf);
+	if (sscanf(arg, "%31s", name) != 1)
 		return -EINVAL;
+	arg = skip_spaces(arg + strlen(name));
+	if (strcmp(arg, "1") && strcmp(arg, "0"))
+		return -EINVAL;
+	skip = *arg == '1';
 	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
 	if (!dev)
 		return -ENODEV;
-	/* The PM core reads it under the device lock. */
-	device_lock(dev);
-	dev_pm_syscore_device(dev, skip);
-	device_unlock(dev);
-	pr_info("%s: %s system sleep\n", dev_name(dev),
-		skip ? "left out of" : "back in");
+
+	mutex_lock(&pvlens_sim_skip_lock);
+	s = pvlens_sim_find_skipped(dev);
+	err = 0;
+	if (skip && !s) {
+		s = kzalloc(sizeof(*s), GFP_KERNEL);
+		if (!s) {
+			err = -ENOMEM;
+		} else {
+			s->dev = get_device(dev);
+			list_add(&s->node, &pvlens_sim_skipped);
+			pvlens_sim_set_syscore(dev, true);
+		}
+	} else if (!skip && s) {
+		pvlens_sim_set_syscore(dev, false);
+		list_del(&s->node);
+		put_device(s->dev);
+		kfree(s);
+	} else if (!skip) {
+		/* Not ours to take back: syscore may be the kernel's. */
+		err = -ENOENT;
+	}
+	mutex_unlock(&pvlens_sim_skip_lock);
+	if (!err)
+		pr_info("%s: %s system sleep\n", dev_name(dev),
+			skip ? "left out of" : "back in");
 	put_device(dev);
-	return count;
+	return err ? err : count;
+}
+
+static void pvlens_sim_unskip_all(void)
+{
+	struct pvlens_sim_skipped *s, *tmp;
+
+	list_for_each_entry_safe(s, tmp, &pvlens_sim_skipped, node) {
+		pvlens_sim_set_syscore(s->dev, false);
+		list_del(&s->node);
+		put_device(s->dev);
+		kfree(s);
+	}
 }
 
 static const struct file_operations pvlens_sim_pm_skip_fops = {
@@ -719,6 +797,13 @@ static const struct file_operations pvlens_sim_pm_skip_fops = {
 	.write	= pvlens_sim_pm_skip_write,
 	.llseek	= noop_llseek,
 };
+#endif /* CONFIG_PCI */
+#endif /* CONFIG_PM_SLEEP */
+
+#if !defined(CONFIG_PM_SLEEP) || !defined(CONFIG_PCI)
+static void pvlens_sim_unskip_all(void)
+{
+}
 #endif
 
 static int __init pvlens_sim_init(void)
@@ -732,8 +817,10 @@ static int __init pvlens_sim_init(void)
 #ifdef CONFIG_PM_SLEEP
 	debugfs_create_file("pm_cycle", 0200, pvlens_sim_debugfs, NULL,
 			    &pvlens_sim_pm_cycle_fops);
+#ifdef CONFIG_PCI
 	debugfs_create_file("pm_skip", 0200, pvlens_sim_debugfs, NULL,
 			    &pvlens_sim_pm_skip_fops);
+#endif
 #endif
 	return 0;
 }
@@ -741,6 +828,7 @@ static int __init pvlens_sim_init(void)
 static void __exit pvlens_sim_exit(void)
 {
 	debugfs_remove_recursive(pvlens_sim_debugfs);
+	pvlens_sim_unskip_all();
 	unregister_virtio_driver(&pvlens_sim_anchor);
 }
 module_init(pvlens_sim_init);

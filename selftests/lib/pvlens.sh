@@ -122,8 +122,10 @@ pvlens_kprobe_del() {
 # With PVLENS_PM=system, one real suspend to idle of the whole guest, cut
 # short after the devices' suspend by pm_test=devices (the PM core resumes
 # them 5 s later): user space is frozen, and every device, these included,
-# goes through its bus's and transport's callbacks (virtio_pci's freeze and
-# restore).  The guest's root filesystem (9p over virtio, whose driver has
+# goes through its bus's and transport's prepare, suspend, resume and
+# complete callbacks (virtio_pci's freeze and restore).  The late and noirq
+# phases do not run (no PCI config space save, no D3), nor does the CPU
+# idle.  The guest's root filesystem (9p over virtio, whose driver has
 # no freeze/restore) is left out of it.  Check pvlens_pm_unavailable first.
 pvlens_pm_cycle() {
 	local dev pci skip="" rc=0
@@ -136,12 +138,17 @@ pvlens_pm_cycle() {
 	for dev in /sys/bus/virtio/drivers/9pnet_virtio/virtio*; do
 		[ -e "$dev" ] || continue
 		pci=$(basename "$(readlink -f "$dev/..")")
-		echo "$pci 1" > /sys/kernel/debug/pvlens_sim/pm_skip || return 1
+		if ! echo "$pci 1" > /sys/kernel/debug/pvlens_sim/pm_skip; then
+			rc=1
+			break
+		fi
 		skip="$skip $pci"
 	done
-	echo devices > /sys/power/pm_test &&
-		echo freeze > /sys/power/state || rc=1
-	echo none > /sys/power/pm_test
+	if [ $rc = 0 ]; then
+		echo devices > /sys/power/pm_test &&
+			echo freeze > /sys/power/state || rc=1
+		echo none > /sys/power/pm_test
+	fi
 	for pci in $skip; do
 		echo "$pci 0" > /sys/kernel/debug/pvlens_sim/pm_skip
 	done
