@@ -125,16 +125,23 @@ pvlens_kprobe_del() {
 # goes through its bus's and transport's prepare, suspend, resume and
 # complete callbacks (virtio_pci's freeze and restore).  The late and noirq
 # phases do not run (no PCI config space save, no D3), nor does the CPU
-# idle.  The guest's root filesystem (9p over virtio, whose driver has
-# no freeze/restore) is left out of it.  Check pvlens_pm_unavailable first.
+# idle.  With PVLENS_PM=hibernate, the same for hibernation: the devices'
+# freeze callbacks, then, as pm_test=devices ends it before the image is
+# made, their restore callbacks.  The guest's root filesystem (9p over
+# virtio, whose driver has no freeze/restore) is left out of both.  Check
+# pvlens_pm_unavailable first.
 pvlens_pm_cycle() {
-	local dev pci skip="" rc=0
-	if [ "$PVLENS_PM" != system ]; then
+	local dev pci skip="" rc=0 state
+	case $PVLENS_PM in
+	system) state=freeze ;;
+	hibernate) state=disk ;;
+	*)
 		for dev in "$@"; do
 			echo "$dev" > /sys/kernel/debug/pvlens_sim/pm_cycle || rc=1
 		done
 		return $rc
-	fi
+		;;
+	esac
 	for dev in /sys/bus/virtio/drivers/9pnet_virtio/virtio*; do
 		[ -e "$dev" ] || continue
 		pci=$(basename "$(readlink -f "$dev/..")")
@@ -146,7 +153,7 @@ pvlens_pm_cycle() {
 	done
 	if [ $rc = 0 ]; then
 		echo devices > /sys/power/pm_test &&
-			echo freeze > /sys/power/state || rc=1
+			echo $state > /sys/power/state || rc=1
 		echo none > /sys/power/pm_test
 	fi
 	for pci in $skip; do
@@ -157,10 +164,13 @@ pvlens_pm_cycle() {
 
 # pvlens_pm_pci_restores: the virtio_pci_restore() calls pvlens_pm_cycle
 # makes: none for the per-device cycle, which leaves the PCI layer out; in
-# a system sleep one per virtio-pci device but the 9p root's.
+# a whole-guest sleep one per virtio-pci device but the 9p root's.
 pvlens_pm_pci_restores() {
 	local d n=0
-	[ "$PVLENS_PM" = system ] || { echo 0; return; }
+	case $PVLENS_PM in
+	system|hibernate) ;;
+	*) echo 0; return ;;
+	esac
 	for d in /sys/bus/pci/drivers/virtio-pci/0000:*; do
 		[ -e "$d" ] && n=$((n + 1))
 	done
@@ -173,12 +183,17 @@ pvlens_pm_pci_restores() {
 # pvlens_pm_unavailable: why pvlens_pm_cycle cannot run here (a reason for
 # ktap_skip), or nothing and false when it can.
 pvlens_pm_unavailable() {
+	local state=
+	case $PVLENS_PM in
+	system) state=freeze ;;
+	hibernate) state=disk ;;
+	esac
 	if [ ! -e /sys/kernel/debug/pvlens_sim/pm_cycle ]; then
 		echo "no system sleep in this kernel (PM_SLEEP)"
-	elif [ "$PVLENS_PM" = system ] && [ ! -w /sys/power/pm_test ]; then
+	elif [ -n "$state" ] && [ ! -w /sys/power/pm_test ]; then
 		echo "no pm_test in this kernel (PM_DEBUG)"
-	elif [ "$PVLENS_PM" = system ] && ! grep -qw freeze /sys/power/state; then
-		echo "no suspend to idle in this kernel"
+	elif [ -n "$state" ] && ! grep -qw $state /sys/power/state; then
+		echo "no '$state' in /sys/power/state here"
 	else
 		return 1
 	fi
