@@ -1786,7 +1786,8 @@ static void pvblk_remove(struct virtio_device *vdev)
 	blk_mq_free_tag_set(&vblk->tag_set);
 
 	mutex_lock(&vblk->vdev_mutex);
-	if (vblk->vqs[0].vq && !virtqueue_is_broken(vblk->vqs[0].vq))
+	/* Without queues (a failed restore) the device holds a status still. */
+	if (!vblk->vqs[0].vq || !virtqueue_is_broken(vblk->vqs[0].vq))
 		virtio_reset_device(vdev);
 	pvblk_del_vqs(vblk);
 	vblk->vdev = NULL;
@@ -1825,6 +1826,24 @@ static int pvblk_freeze(struct virtio_device *vdev)
 	return 0;
 }
 
+/*
+ * The device could not be brought back (its queues, or the reset's feature
+ * negotiation): requests wait on the quiesced queue and the requeue list,
+ * and none would ever be dispatched.  Fail them, and all that come later.
+ */
+static void pvblk_restore_failed(struct pvblk *vblk, const char *what,
+				 int err)
+{
+	struct request_queue *q = vblk->disk->queue;
+
+	dev_err(&vblk->vdev->dev, "%s failed (%d), disk is dead\n", what, err);
+	WRITE_ONCE(vblk->dead, true);
+	blk_mark_disk_dead(vblk->disk);
+	blk_mq_unquiesce_queue(q);
+	blk_mq_start_stopped_hw_queues(q, true);
+	blk_mq_kick_requeue_list(q);
+}
+
 static int pvblk_restore(struct virtio_device *vdev)
 {
 	struct pvblk *vblk = vdev->priv;
@@ -1832,8 +1851,12 @@ static int pvblk_restore(struct virtio_device *vdev)
 	int err;
 
 	err = pvblk_find_vqs(vblk);
-	if (err)
+	if (err) {
+		/* A recovery reports its own failure (pvblk_reset()). */
+		if (!vblk->recovering)
+			pvblk_restore_failed(vblk, "restore", err);
 		return err;
+	}
 
 	virtio_device_ready(vdev);
 	blk_mq_unquiesce_queue(q);
@@ -1845,7 +1868,6 @@ static int pvblk_restore(struct virtio_device *vdev)
 static void pvblk_reset(struct pvblk *vblk)
 {
 	struct virtio_device *vdev = vblk->vdev;
-	struct request_queue *q = vblk->disk->queue;
 	int err;
 
 	if (READ_ONCE(vblk->dead))
@@ -1869,13 +1891,7 @@ static void pvblk_reset(struct pvblk *vblk)
 		return;
 	}
 
-	/* The requests wait on the requeue list: let them fail. */
-	dev_err(&vdev->dev, "device reset failed (%d), disk is dead\n", err);
-	WRITE_ONCE(vblk->dead, true);
-	blk_mark_disk_dead(vblk->disk);
-	blk_mq_unquiesce_queue(q);
-	blk_mq_start_stopped_hw_queues(q, true);
-	blk_mq_kick_requeue_list(q);
+	pvblk_restore_failed(vblk, "device reset", err);
 }
 #else
 static void pvblk_reset(struct pvblk *vblk)

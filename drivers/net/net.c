@@ -3058,10 +3058,16 @@ static int pvnet_restore(struct virtio_device *vdev)
 	int err;
 
 	rtnl_lock();
-	/* On failure the driver stays frozen: remove() copes with that. */
+	/* On failure the driver stays frozen, remove() copes with that, and
+	 * the interface stays detached: the core refuses to open or configure
+	 * it.  No carrier says so to its users.
+	 */
 	err = pvnet_find_vqs(vi);
 	if (err) {
+		netif_carrier_off(dev);
 		rtnl_unlock();
+		dev_err(&vdev->dev, "restore failed (%d), %s stays down\n", err,
+			dev->name);
 		return err;
 	}
 	virtio_device_ready(vdev);

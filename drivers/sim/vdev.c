@@ -207,6 +207,9 @@ static int pvlens_sim_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 	struct virtqueue *vq;
 	int err;
 
+	/* A test asked for it: a device whose queues cannot be set up. */
+	if (atomic_add_unless(&sd->fail_find_vqs, -1, 0))
+		return -EIO;
 	for (i = 0; i < nvqs; i++) {
 		vqs[i] = NULL;
 		if (!names[i])
@@ -528,6 +531,7 @@ EXPORT_SYMBOL_GPL(pvlens_sim_show_status);
 void pvlens_sim_debugfs_add(struct pvlens_sim_dev *sd, struct dentry *dir)
 {
 	debugfs_create_u64("malformed", 0444, dir, &sd->malformed);
+	debugfs_create_atomic_t("fail_find_vqs", 0644, dir, &sd->fail_find_vqs);
 	debugfs_create_file_unsafe("interrupts", 0444, dir, sd,
 				   &pvlens_sim_interrupts_fops);
 	debugfs_create_file_unsafe("notifies", 0444, dir, sd,

@@ -100,6 +100,8 @@ struct pvlens_sim_dev {
 	struct pvlens_sim_vq vqs[PVLENS_SIM_MAX_VQS];
 	/* Chains the device rejected: each asked for a reset. */
 	u64 malformed;
+	/* find_vqs() calls still to fail with EIO (debugfs, for tests). */
+	atomic_t fail_find_vqs;
 	atomic64_t notifies;
 };
 
