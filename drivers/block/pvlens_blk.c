@@ -682,7 +682,8 @@ static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	unsigned int batch;
 
 	spin_lock_irq(&pvq->lock);
-	batch = pvlens_kick_prepare(pvq->stats, pvq->vq);
+	/* blk-mq commits after failed requests too, the queues maybe gone. */
+	batch = pvq->vq ? pvlens_kick_prepare(pvq->stats, pvq->vq) : 0;
 	spin_unlock_irq(&pvq->lock);
 
 	if (batch)
@@ -767,6 +768,9 @@ static void pvblk_add_req_batch(struct pvblk_vq *pvq, struct request **rqlist)
 	struct request *req;
 	unsigned long flags;
 
+	/* Every request failed its preparation (a dead disk has no queues). */
+	if (rq_list_empty(*rqlist))
+		return;
 	spin_lock_irqsave(&pvq->lock, flags);
 	while ((req = rq_list_pop(rqlist))) {
 		struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
@@ -1155,6 +1159,9 @@ static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
 	blk_status_t status;
 	u32 used_len, bad, len;
 
+	/* A dead disk's queue stays frozen: a request would wait for ever. */
+	if (READ_ONCE(vblk->dead))
+		return -EIO;
 	BUILD_BUG_ON(VIRTIO_BLK_ID_BYTES + 1 > PAGE_SIZE);
 	/* What a legacy device leaves unwritten must read as the end. */
 	memset(buf, 0, VIRTIO_BLK_ID_BYTES + 1);
@@ -1827,9 +1834,10 @@ static int pvblk_freeze(struct virtio_device *vdev)
 }
 
 /*
- * The device could not be brought back (its queues, or the reset's feature
- * negotiation): requests wait on the quiesced queue and the requeue list,
- * and none would ever be dispatched.  Fail them, and all that come later.
+ * The device could not be brought back (its queues; in a recovery also the
+ * reset's feature negotiation): requests wait on the quiesced queue and the
+ * requeue list, and none would ever be dispatched.  Fail them, and all that
+ * come later.
  */
 static void pvblk_restore_failed(struct pvblk *vblk, const char *what,
 				 int err)

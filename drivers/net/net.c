@@ -3006,6 +3006,10 @@ static int pvnet_freeze(struct virtio_device *vdev)
 	unsigned int i;
 	void *buf;
 
+	/* Frozen since a restore failed: its queues are gone already. */
+	if (vi->frozen)
+		return 0;
+
 	/* The virtio core stopped config_changed() calls before this. */
 	flush_work(&vi->config_work);
 	pvnet_rx_mode_work_enable(vi, false);
@@ -3093,9 +3097,16 @@ static int pvnet_restore(struct virtio_device *vdev)
 
 	pvnet_rx_mode_work_enable(vi, true);
 	pvnet_set_rx_mode(dev);
-	/* The link may have changed while the device slept. */
-	if (virtio_has_feature(vdev, VIRTIO_NET_F_STATUS))
+	/* The link may have changed while the device slept, and a failed
+	 * restore before this one turned the carrier off.
+	 */
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_STATUS)) {
+		if (!netif_carrier_ok(dev))
+			vi->status &= ~VIRTIO_NET_S_LINK_UP;
 		schedule_work(&vi->config_work);
+	} else {
+		netif_carrier_on(dev);
+	}
 	return 0;
 }
 #endif
