@@ -140,6 +140,31 @@ pvnet_tcp_sha() {
 # (drivers/net/sim.c): its debugfs directory and files.
 PVNET_SIM=/sys/kernel/debug/pvlens_net_sim
 pvnet_sim() { cat "$PVNET_SIM/$1"; }
+# Where the tests send to: an address beside the device (no answer comes).
+PVNET_SIM_PEER=10.203.0.2
+PVNET_SIM_PEER_MAC=02:70:76:6c:00:02
+
+# pvnet_sim_tx_eq NS IFACE N: N UDP datagrams of 37 to 37*N bytes from
+# NS to the peer (its MAC pinned: no ARP); true when at least N frames
+# went out and the interface's tx packets and bytes equal the device's.
+pvnet_sim_tx_eq() {
+	local tp0 tb0 sp0 sb0 tp tb sp sb
+	$IP -n "$1" neigh replace $PVNET_SIM_PEER lladdr $PVNET_SIM_PEER_MAC \
+		nud permanent dev "$2"
+	tp0=$(pvnet_stat "$1" "$2" tx_packets); tb0=$(pvnet_stat "$1" "$2" tx_bytes)
+	sp0=$(pvnet_sim tx_packets); sb0=$(pvnet_sim tx_bytes)
+	$IP netns exec "$1" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n in range(1, $3 + 1):
+    s.sendto(bytes(n * 37), ('$PVNET_SIM_PEER', 9))"
+	sleep 0.5
+	tp=$(( $(pvnet_stat "$1" "$2" tx_packets) - tp0 ))
+	tb=$(( $(pvnet_stat "$1" "$2" tx_bytes) - tb0 ))
+	sp=$(( $(pvnet_sim tx_packets) - sp0 )); sb=$(( $(pvnet_sim tx_bytes) - sb0 ))
+	echo "# tx: driver $tp/$tb, device $sp/$sb"
+	[ $tp = $sp ] && [ $tb = $sb ] && [ $sp -ge "$3" ]
+}
 
 # pvnet_sim_iface: the interface of the simulated device, once bound (root
 # namespace).

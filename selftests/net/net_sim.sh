@@ -17,8 +17,6 @@ cd "$(dirname "$0")" || exit 1
 
 NS=pvsim
 ADDR=10.203.0.1
-PEER=10.203.0.2
-PEER_MAC=02:70:76:6c:00:02
 PORT=4001
 RX=/tmp/pvsim_rx
 
@@ -51,7 +49,7 @@ wait_rx() { pvlens_wait_until 5 received "$1"; }
 # ARGS, whose receive buffers must be MODE.
 run_mode() {
 	local m=$1 mode=$2 sizes good=0 k c e c0 e0 d0 p0 c1 e1 d1 p1 got size
-	local rp0 rb0 sp0 sb0 tp0 tb0 stp0 stb0 intact corrupt
+	local rp0 rb0 sp0 sb0 intact corrupt
 	shift 2
 	if ! pvnet_sim_load $NS "$@"; then
 		for k in rx_mode good_datagrams_intact rx_counters_eq_device \
@@ -66,7 +64,7 @@ run_mode() {
 	ktap_eq "net_sim_${m}_rx_mode" "$got" "$mode"
 
 	pvnet_netns $NS "$IF" $ADDR
-	$IP -n $NS neigh replace $PEER lladdr $PEER_MAC nud permanent dev "$IF"
+	$IP -n $NS neigh replace $PVNET_SIM_PEER lladdr $PVNET_SIM_PEER_MAC nud permanent dev "$IF"
 	rm -f $RX.ready $RX.ready.stop
 	$IP netns exec $NS python3 ./sim_udp_rx.py $ADDR $PORT $RX.ready > $RX.out &
 	local rxpid=$!
@@ -119,18 +117,7 @@ run_mode() {
 		[ $(( $(pvnet_sim rx_packets) - sp0 )) = "$good" ]
 	ktap_result "net_sim_${m}_rx_counters_eq_device"
 
-	tp0=$(ifstat tx_packets); tb0=$(ifstat tx_bytes)
-	stp0=$(pvnet_sim tx_packets); stb0=$(pvnet_sim tx_bytes)
-	$IP netns exec $NS python3 -c "
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for n in range(1, 41):
-    s.sendto(bytes(n * 37), ('$PEER', 9))"
-	sleep 0.5
-	echo "# tx: driver $(( $(ifstat tx_packets) - tp0 ))/$(( $(ifstat tx_bytes) - tb0 )), device $(( $(pvnet_sim tx_packets) - stp0 ))/$(( $(pvnet_sim tx_bytes) - stb0 ))"
-	[ $(( $(ifstat tx_packets) - tp0 )) = $(( $(pvnet_sim tx_packets) - stp0 )) ] &&
-		[ $(( $(ifstat tx_bytes) - tb0 )) = $(( $(pvnet_sim tx_bytes) - stb0 )) ] &&
-		[ $(( $(pvnet_sim tx_packets) - stp0 )) -ge 40 ]
+	pvnet_sim_tx_eq $NS "$IF" 40
 	ktap_result "net_sim_${m}_tx_counters_eq_device"
 
 	echo "# ctrl: driver $(pvnet_pv "$VDEV" ctrl ctrl_ops) ops, $(pvnet_pv "$VDEV" ctrl ctrl_errors) errors; device $(pvnet_sim ctrl_commands) commands, $(pvnet_sim ctrl_refused) refused"

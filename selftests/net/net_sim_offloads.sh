@@ -28,7 +28,6 @@ cd "$(dirname "$0")" || exit 1
 
 NS=pvsimoff
 ADDR=10.203.0.9
-PEER_MAC=02:70:76:6c:00:02
 RDY=/tmp/pvsimoff_ready
 OUT=/tmp/pvsimoff_out
 # VIRTIO_NET_F_GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN.
@@ -63,7 +62,7 @@ send_segment() {
 	declare -A d0 d1
 	for k in $tx_keys; do d0[$k]=$(pvnet_sim "$k"); done
 	d0[if_packets]=$(ifstat tx_packets); d0[if_bytes]=$(ifstat tx_bytes)
-	$IP netns exec $NS python3 ./sim_vnet.py send "$IF" $PEER_MAC 6000 ecn || return 1
+	$IP netns exec $NS python3 ./sim_vnet.py send "$IF" $PVNET_SIM_PEER_MAC 6000 ecn || return 1
 	want=$((whole ? 1 : 6))
 	# The driver counts a frame when it reaps its completion.
 	reaped() {
@@ -99,7 +98,7 @@ send_segment() {
 send_v6() {
 	local whole=$1 t0 g0 t1 g1 want
 	t0=$(pvnet_sim tx_tcp); g0=$(pvnet_sim tx_gso_tcpv6)
-	$IP netns exec $NS python3 ./sim_vnet.py send "$IF" $PEER_MAC 6000 v6 || return 1
+	$IP netns exec $NS python3 ./sim_vnet.py send "$IF" $PVNET_SIM_PEER_MAC 6000 v6 || return 1
 	want=$((whole ? 1 : 6))
 	v6_sent() { [ $(( $(pvnet_sim tx_tcp) - t0 )) -ge "$want" ]; }
 	pvlens_wait_until 5 v6_sent
