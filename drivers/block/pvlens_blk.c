@@ -1793,8 +1793,13 @@ static void pvblk_remove(struct virtio_device *vdev)
 	blk_mq_free_tag_set(&vblk->tag_set);
 
 	mutex_lock(&vblk->vdev_mutex);
-	/* Without queues (a failed restore) the device holds a status still. */
-	if (!vblk->vqs[0].vq || !virtqueue_is_broken(vblk->vqs[0].vq))
+	/*
+	 * Without queues (a failed restore) the device holds a status still,
+	 * and no broken queue tells that it is gone: a removed PCI function
+	 * reads all ones, and a reset would wait for ever for a 0.
+	 */
+	if (vblk->vqs[0].vq ? !virtqueue_is_broken(vblk->vqs[0].vq) :
+			      vdev->config->get_status(vdev) != 0xff)
 		virtio_reset_device(vdev);
 	pvblk_del_vqs(vblk);
 	vblk->vdev = NULL;
