@@ -983,6 +983,14 @@ static void pvblk_del_vqs(struct pvblk *vblk)
 	vblk->vdev->config->del_vqs(vblk->vdev);
 }
 
+/* Dispatch again after a quiesce: stopped queues and requeued requests too. */
+static void pvblk_run_queue_again(struct request_queue *q)
+{
+	blk_mq_unquiesce_queue(q);
+	blk_mq_start_stopped_hw_queues(q, true);
+	blk_mq_kick_requeue_list(q);
+}
+
 /*
  * Gives up on the device: whatever it holds and whatever comes later fails.
  * A device already marked broken (surprise removal) is not reset: it is gone,
@@ -999,9 +1007,7 @@ static void pvblk_fail_device(struct pvblk *vblk)
 	if (vblk->vqs[0].vq && !virtqueue_is_broken(vblk->vqs[0].vq))
 		virtio_reset_device(vdev);
 	pvblk_reclaim(vblk, false);
-	blk_mq_unquiesce_queue(q);
-	blk_mq_start_stopped_hw_queues(q, true);
-	blk_mq_kick_requeue_list(q);
+	pvblk_run_queue_again(q);
 }
 
 /* Queue count and names; the count stays fixed for the device's life. */
@@ -1852,9 +1858,7 @@ static void pvblk_restore_failed(struct pvblk *vblk, const char *what,
 	dev_err(&vblk->vdev->dev, "%s failed (%d), disk is dead\n", what, err);
 	WRITE_ONCE(vblk->dead, true);
 	blk_mark_disk_dead(vblk->disk);
-	blk_mq_unquiesce_queue(q);
-	blk_mq_start_stopped_hw_queues(q, true);
-	blk_mq_kick_requeue_list(q);
+	pvblk_run_queue_again(q);
 }
 
 static int pvblk_restore(struct virtio_device *vdev)
@@ -1872,9 +1876,7 @@ static int pvblk_restore(struct virtio_device *vdev)
 	}
 
 	virtio_device_ready(vdev);
-	blk_mq_unquiesce_queue(q);
-	blk_mq_start_stopped_hw_queues(q, true);
-	blk_mq_kick_requeue_list(q);
+	pvblk_run_queue_again(q);
 	return 0;
 }
 

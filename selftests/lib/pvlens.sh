@@ -115,6 +115,15 @@ pvlens_kprobe_del() {
 	echo "-:pvlens_test/$1" >> "$PVLENS_TRACING/kprobe_events"
 }
 
+# pvlens_pm_state: what PVLENS_PM writes to /sys/power/state (freeze for
+# system, disk for hibernate), nothing for the per-device cycle.
+pvlens_pm_state() {
+	case $PVLENS_PM in
+	system) echo freeze ;;
+	hibernate) echo disk ;;
+	esac
+}
+
 # pvlens_pm_cycle VIRTIO_DEV...: a system sleep's freeze and restore of
 # these virtio devices.  By default the PM core's virtio sequence for each
 # device alone (virtio_device_freeze(), then virtio_device_restore()),
@@ -132,16 +141,13 @@ pvlens_kprobe_del() {
 # pvlens_pm_unavailable first.
 pvlens_pm_cycle() {
 	local dev pci skip="" rc=0 state
-	case $PVLENS_PM in
-	system) state=freeze ;;
-	hibernate) state=disk ;;
-	*)
+	state=$(pvlens_pm_state)
+	if [ -z "$state" ]; then
 		for dev in "$@"; do
 			echo "$dev" > /sys/kernel/debug/pvlens_sim/pm_cycle || rc=1
 		done
 		return $rc
-		;;
-	esac
+	fi
 	for dev in /sys/bus/virtio/drivers/9pnet_virtio/virtio*; do
 		[ -e "$dev" ] || continue
 		pci=$(basename "$(readlink -f "$dev/..")")
@@ -153,7 +159,7 @@ pvlens_pm_cycle() {
 	done
 	if [ $rc = 0 ]; then
 		echo devices > /sys/power/pm_test &&
-			echo $state > /sys/power/state || rc=1
+			echo "$state" > /sys/power/state || rc=1
 		echo none > /sys/power/pm_test
 	fi
 	for pci in $skip; do
@@ -167,10 +173,7 @@ pvlens_pm_cycle() {
 # a whole-guest sleep one per virtio-pci device but the 9p root's.
 pvlens_pm_pci_restores() {
 	local d n=0
-	case $PVLENS_PM in
-	system|hibernate) ;;
-	*) echo 0; return ;;
-	esac
+	[ -n "$(pvlens_pm_state)" ] || { echo 0; return; }
 	for d in /sys/bus/pci/drivers/virtio-pci/0000:*; do
 		[ -e "$d" ] && n=$((n + 1))
 	done
@@ -183,16 +186,13 @@ pvlens_pm_pci_restores() {
 # pvlens_pm_unavailable: why pvlens_pm_cycle cannot run here (a reason for
 # ktap_skip), or nothing and false when it can.
 pvlens_pm_unavailable() {
-	local state=
-	case $PVLENS_PM in
-	system) state=freeze ;;
-	hibernate) state=disk ;;
-	esac
+	local state
+	state=$(pvlens_pm_state)
 	if [ ! -e /sys/kernel/debug/pvlens_sim/pm_cycle ]; then
 		echo "no system sleep in this kernel (PM_SLEEP)"
 	elif [ -n "$state" ] && [ ! -w /sys/power/pm_test ]; then
 		echo "no pm_test in this kernel (PM_DEBUG)"
-	elif [ -n "$state" ] && ! grep -qw $state /sys/power/state; then
+	elif [ -n "$state" ] && ! grep -qw "$state" /sys/power/state; then
 		echo "no '$state' in /sys/power/state here"
 	else
 		return 1
